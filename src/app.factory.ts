@@ -1,0 +1,72 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { LoggerService } from '@nestjs/common';
+import { AppModule } from './app.module.js';
+import type { GatewayConfig } from './platform/config/gateway-config.js';
+import { ProblemFilter } from './platform/http/problem.filter.js';
+import { requestIdFor } from './platform/http/request-id.js';
+import { observeRequests } from './platform/http/request-observer.js';
+import { createValidationPipe } from './platform/http/validation.pipe.js';
+import { createGatewayLogger } from './platform/logging/gateway-logger.js';
+import { GatewayMetrics } from './platform/metrics/gateway-metrics.js';
+
+export interface GatewayAppOptions {
+  /** Defaults to the JSON/pretty console logger the config asks for. */
+  readonly logger?: LoggerService;
+}
+
+/**
+ * Builds the gateway: Nest on Fastify, one problem+json error path, request ids, metrics and
+ * the OpenAPI document. Connects to every regional store (and refuses to boot on a wrong one)
+ * before it returns. The caller decides whether to `listen`.
+ */
+export async function createGatewayApp(
+  config: GatewayConfig,
+  options: GatewayAppOptions = {},
+): Promise<NestFastifyApplication> {
+  const logger = options.logger ?? createGatewayLogger(config);
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: requestIdFor,
+    logger: false,
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forConfig(config),
+    adapter,
+    {
+      logger,
+      abortOnError: false,
+    },
+  );
+  app.useLogger(logger);
+  app.useGlobalFilters(new ProblemFilter(logger));
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  // The API speaks JSON only; any other body is a 415 rather than a string to validate.
+  fastify.removeContentTypeParser('text/plain');
+  observeRequests(fastify, app.get(GatewayMetrics), logger, config.logFormat);
+
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+  });
+  await app.init();
+  return app;
+}
+
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const document = new DocumentBuilder()
+    .setTitle('residency-gateway')
+    .setDescription(
+      'The only path between internal services and regulated user data. Errors are RFC 9457 ' +
+        'application/problem+json documents with a stable `code`.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .build();
+  return SwaggerModule.createDocument(app, document);
+}

@@ -1,0 +1,25 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module.js';
+import { HealthModule } from './health/health.module.js';
+import { ConfigModule } from './platform/config/config.module.js';
+import type { GatewayConfig } from './platform/config/gateway-config.js';
+import { MetricsModule } from './platform/metrics/metrics.module.js';
+import { RegionsModule } from './regions/regions.module.js';
+import { SubjectsModule } from './subjects/subjects.module.js';
+
+@Module({})
+export class AppModule {
+  static forConfig(config: GatewayConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forConfig(config),
+        MetricsModule,
+        RegionsModule,
+        AuthModule,
+        SubjectsModule,
+        HealthModule,
+      ],
+    };
+  }
+}

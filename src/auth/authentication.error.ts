@@ -1,0 +1,49 @@
+import { DomainError } from '../platform/errors/domain-error.js';
+
+/** Why a bearer token was refused. Each has its own stable problem code. */
+export type AuthenticationFailure =
+  | 'token_missing'
+  | 'token_malformed'
+  | 'token_algorithm_rejected'
+  | 'token_key_unknown'
+  | 'token_signature_invalid'
+  | 'token_expired'
+  | 'token_not_yet_valid'
+  | 'token_audience_invalid'
+  | 'token_claims_invalid'
+  | 'token_region_unknown';
+
+const DETAILS: Record<AuthenticationFailure, string> = {
+  token_missing: 'Send Authorization: Bearer <service token>.',
+  token_malformed: 'The bearer token is not a well-formed JWS compact JWT.',
+  token_algorithm_rejected: 'Only ES256 and EdDSA service tokens are accepted.',
+  token_key_unknown: 'No configured verification key matches the token.',
+  token_signature_invalid: 'The token signature does not verify.',
+  token_expired: 'The token has expired.',
+  token_not_yet_valid: 'The token is not valid yet.',
+  token_audience_invalid: 'The token was not issued for this gateway.',
+  token_claims_invalid: 'The token lacks a valid sub, roles, region or exp claim.',
+  token_region_unknown: 'The token names a region this gateway does not know.',
+};
+
+export class AuthenticationError extends DomainError {
+  constructor(readonly failure: AuthenticationFailure) {
+    super(failure, 401, 'Unauthenticated', {
+      detail: DETAILS[failure],
+      logLevel: 'info',
+      headers: {
+        'WWW-Authenticate': `Bearer error="invalid_token", error_description="${failure}"`,
+      },
+    });
+  }
+}
+
+/** The verification keys could not be fetched: fail closed with 503, never let a token through. */
+export class VerificationKeysUnavailableError extends DomainError {
+  constructor(cause: unknown) {
+    super('verification_keys_unavailable', 503, 'Verification keys unavailable', {
+      detail: 'The gateway cannot fetch its token verification keys.',
+      cause,
+    });
+  }
+}

@@ -1,0 +1,31 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import type { Caller } from '../platform/http/request-context.js';
+import { PUBLIC_ROUTE } from './public-route.decorator.js';
+import { ServiceTokenVerifier } from './service-token.verifier.js';
+
+export type AuthenticatedRequest = FastifyRequest & { caller?: Caller };
+
+/**
+ * Global guard: every route requires a verified service token unless marked
+ * {@link PublicRoute}. New routes are protected by default.
+ */
+@Injectable()
+export class ServiceAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly verifier: ServiceTokenVerifier,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic === true) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    request.caller = await this.verifier.verify(request.headers.authorization);
+    return true;
+  }
+}

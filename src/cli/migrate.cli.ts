@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadGatewayConfig } from '../platform/config/config.loader.js';
+import { ConfigError } from '../platform/config/config.error.js';
+import { formatMigrationResult, migrateAllRegions } from '../platform/database/region-migrator.js';
+import { LOCAL_STATE_DIR } from '../platform/paths.js';
+
+/**
+ * `npm run migrate`: applies the checked-in migrations to every configured region and records
+ * each store's region. Reports each region on its own line; exits 1 if any region failed.
+ * Uses GATEWAY_TOPOLOGY_FILE / GATEWAY_TOPOLOGY, or the local stack's .local/topology.json.
+ */
+async function main(): Promise<number> {
+  const localTopology = join(LOCAL_STATE_DIR, 'topology.json');
+  const config = loadGatewayConfig(undefined, {
+    storesOnly: true,
+    ...(existsSync(localTopology) ? { fallbackTopologyFile: localTopology } : {}),
+  });
+  const results = await migrateAllRegions(config);
+  for (const result of results) process.stdout.write(`${formatMigrationResult(result)}\n`);
+  return results.every((result) => result.ok) ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

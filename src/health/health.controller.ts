@@ -1,0 +1,48 @@
+import { Controller, Get, Header, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { PublicRoute } from '../auth/public-route.decorator.js';
+import { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
+import { RegionRouter } from '../regions/region-router.js';
+
+/** How long readiness waits for each store before calling it unavailable. */
+const PROBE_TIMEOUT_MS = 1000;
+
+@ApiExcludeController()
+@PublicRoute()
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly router: RegionRouter,
+    private readonly metrics: GatewayMetrics,
+  ) {}
+
+  /** Liveness: the process serves HTTP. Deliberately checks no dependency. */
+  @Get('healthz')
+  healthz(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: every region's store answers. 503 when any does not. */
+  @Get('readyz')
+  async readyz(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    const probes = await this.router.probe(PROBE_TIMEOUT_MS);
+    const ready = probes.every((probe) => probe.store === 'ok');
+    void reply.status(ready ? 200 : 503);
+    return {
+      status: ready ? 'ready' : 'not_ready',
+      regions: Object.fromEntries(
+        probes.map((p) => [
+          p.region,
+          { jurisdiction: p.jurisdiction, store: p.store, latencyMs: p.latencyMs },
+        ]),
+      ),
+    };
+  }
+
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  async metricsText(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}

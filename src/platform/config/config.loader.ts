@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { z } from 'zod';
+import { PROJECT_ROOT } from '../paths.js';
+import { ConfigError } from './config.error.js';
+import {
+  JURISDICTION_PATTERN,
+  REGION_ID_PATTERN,
+  type GatewayConfig,
+  type JwksSource,
+  type RegionConfig,
+} from './gateway-config.js';
+
+/** The `aud` service tokens must carry unless GATEWAY_JWT_AUDIENCE says otherwise. */
+export const DEFAULT_AUDIENCE = 'residency-gateway';
+
+/**
+ * The environment variables the gateway reads. This file is the only place that touches
+ * `process.env`; everything else receives a validated {@link GatewayConfig}.
+ */
+const envSchema = z.object({
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  GATEWAY_INSTANCE_ID: z.string().min(1).max(128).optional(),
+  GATEWAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  GATEWAY_LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  GATEWAY_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
+  GATEWAY_TOPOLOGY_FILE: z.string().min(1).optional(),
+  GATEWAY_TOPOLOGY: z.string().min(1).optional(),
+  GATEWAY_JWKS_FILE: z.string().min(1).optional(),
+  GATEWAY_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  GATEWAY_JWT_AUDIENCE: z.string().min(1).default(DEFAULT_AUDIENCE),
+  GATEWAY_JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  GATEWAY_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  GATEWAY_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
+  GATEWAY_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  GATEWAY_POLICY_DATA_DIR: z.string().min(1).optional(),
+});
+
+const regionSchema = z.strictObject({
+  id: z.string().regex(REGION_ID_PATTERN, 'must look like us-east-1'),
+  jurisdiction: z
+    .string()
+    .regex(JURISDICTION_PATTERN, 'must be an upper-case code such as US or EU'),
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  kmsKeyId: z.string().min(1),
+  kmsEndpoint: z.url({ protocol: /^https?$/ }).optional(),
+  poolSize: z.number().int().min(1).max(200).optional(),
+  placementWeight: z.number().min(0).max(1000).default(1),
+});
+
+const topologySchema = z.strictObject({
+  regions: z.array(regionSchema).min(1, 'at least one region is required'),
+});
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function describeIssues(prefix: string, error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    return `${prefix}${path === '' ? '' : path}: ${issue.message}`;
+  });
+}
+
+function resolvePath(path: string): string {
+  return isAbsolute(path) ? path : join(PROJECT_ROOT, path);
+}
+
+export interface LoadOptions {
+  /** Only what the stores need (regions, database): for the migrate CLI. Skips auth keys. */
+  readonly storesOnly?: boolean;
+  /** Topology file to use when the environment names none (the local stack's file). */
+  readonly fallbackTopologyFile?: string;
+}
+
+function readTopologySource(
+  env: z.infer<typeof envSchema>,
+  problems: string[],
+  fallbackFile: string | undefined,
+): unknown {
+  if (env.GATEWAY_TOPOLOGY !== undefined && env.GATEWAY_TOPOLOGY_FILE !== undefined) {
+    problems.push('set only one of GATEWAY_TOPOLOGY and GATEWAY_TOPOLOGY_FILE');
+    return undefined;
+  }
+  let text: string;
+  let origin: string;
+  if (env.GATEWAY_TOPOLOGY !== undefined) {
+    text = env.GATEWAY_TOPOLOGY;
+    origin = 'GATEWAY_TOPOLOGY';
+  } else if (env.GATEWAY_TOPOLOGY_FILE !== undefined || fallbackFile !== undefined) {
+    origin = env.GATEWAY_TOPOLOGY_FILE ?? fallbackFile ?? '';
+    try {
+      text = readFileSync(resolvePath(origin), 'utf8');
+    } catch {
+      problems.push(`GATEWAY_TOPOLOGY_FILE: cannot read ${origin}`);
+      return undefined;
+    }
+  } else {
+    problems.push('a region topology is required: set GATEWAY_TOPOLOGY_FILE or GATEWAY_TOPOLOGY');
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    problems.push(`${origin}: not valid JSON`);
+    return undefined;
+  }
+}
+
+function parseRegions(raw: unknown, defaultPoolSize: number, problems: string[]): RegionConfig[] {
+  if (raw === undefined) return [];
+  const parsed = topologySchema.safeParse(raw);
+  if (!parsed.success) {
+    problems.push(...describeIssues('topology.', parsed.error));
+    return [];
+  }
+  const seen = new Set<string>();
+  const regions: RegionConfig[] = [];
+  for (const region of parsed.data.regions) {
+    if (seen.has(region.id)) problems.push(`topology.regions: region ${region.id} is listed twice`);
+    seen.add(region.id);
+    regions.push({
+      id: region.id,
+      jurisdiction: region.jurisdiction,
+      databaseUrl: region.databaseUrl,
+      kmsKeyId: region.kmsKeyId,
+      kmsEndpoint: region.kmsEndpoint,
+      poolSize: region.poolSize ?? defaultPoolSize,
+      placementWeight: region.placementWeight,
+    });
+  }
+  return regions;
+}
+
+function jwksSource(env: z.infer<typeof envSchema>, problems: string[]): JwksSource {
+  if (env.GATEWAY_JWKS_FILE !== undefined && env.GATEWAY_JWKS_URL !== undefined) {
+    problems.push('set only one of GATEWAY_JWKS_FILE and GATEWAY_JWKS_URL');
+  }
+  if (env.GATEWAY_JWKS_URL !== undefined) return { kind: 'url', url: env.GATEWAY_JWKS_URL };
+  if (env.GATEWAY_JWKS_FILE !== undefined) {
+    return { kind: 'file', path: resolvePath(env.GATEWAY_JWKS_FILE) };
+  }
+  problems.push('service tokens need verification keys: set GATEWAY_JWKS_FILE or GATEWAY_JWKS_URL');
+  return { kind: 'file', path: '' };
+}
+
+/**
+ * Reads and validates the whole configuration. Collects every problem before failing, so an
+ * operator fixes a broken deployment in one pass.
+ */
+export function loadGatewayConfig(
+  env: Env = process.env,
+  options: LoadOptions = {},
+): GatewayConfig {
+  const problems: string[] = [];
+  const parsedEnv = envSchema.safeParse(env);
+  if (!parsedEnv.success) {
+    problems.push(...describeIssues('', parsedEnv.error));
+    // Keep going with defaults so topology problems are reported in the same pass.
+  }
+  const values = parsedEnv.success ? parsedEnv.data : envSchema.parse({});
+  const regions = parseRegions(
+    readTopologySource(values, problems, options.fallbackTopologyFile),
+    values.GATEWAY_DB_POOL_SIZE,
+    problems,
+  );
+  const jwks: JwksSource =
+    options.storesOnly === true ? { kind: 'file', path: '' } : jwksSource(values, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    host: values.HOST,
+    port: values.PORT,
+    instanceId: values.GATEWAY_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
+    logLevel: values.GATEWAY_LOG_LEVEL,
+    logFormat: values.GATEWAY_LOG_FORMAT,
+    bodyLimitBytes: values.GATEWAY_BODY_LIMIT_BYTES,
+    auth: {
+      jwks,
+      audience: values.GATEWAY_JWT_AUDIENCE,
+      clockToleranceSeconds: values.GATEWAY_JWT_CLOCK_TOLERANCE_SECONDS,
+    },
+    database: {
+      connectTimeoutMs: values.GATEWAY_DB_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: values.GATEWAY_DB_STATEMENT_TIMEOUT_MS,
+    },
+    policyDataDir: resolvePath(values.GATEWAY_POLICY_DATA_DIR ?? 'policies/data'),
+    regions,
+  };
+}

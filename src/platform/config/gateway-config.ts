@@ -1,0 +1,47 @@
+/** Region ids look like AWS region names so they can be embedded in self-routing subject ids. */
+export const REGION_ID_PATTERN = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+export const JURISDICTION_PATTERN = /^[A-Z]{2,8}$/;
+
+export interface RegionConfig {
+  /** e.g. `us-east-1`. */
+  readonly id: string;
+  /** The legal zone this region belongs to, e.g. `US`. */
+  readonly jurisdiction: string;
+  /** PostgreSQL connection string of this region's store. A secret: never logged. */
+  readonly databaseUrl: string;
+  /** The only KMS key the gateway may use in this region. */
+  readonly kmsKeyId: string;
+  /** KMS endpoint override (moto in development and tests). */
+  readonly kmsEndpoint: string | undefined;
+  /** Maximum connections to this region's store. */
+  readonly poolSize: number;
+  /** Share of new subjects of its jurisdiction placed here; 0 closes the region to new subjects. */
+  readonly placementWeight: number;
+}
+
+export type JwksSource =
+  { readonly kind: 'file'; readonly path: string } | { readonly kind: 'url'; readonly url: string };
+
+export interface GatewayConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Names this process in logs and (later) audit labels. */
+  readonly instanceId: string;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Logs as JSON lines (production) or human-readable (local). */
+  readonly logFormat: 'json' | 'pretty';
+  readonly bodyLimitBytes: number;
+  readonly auth: {
+    readonly jwks: JwksSource;
+    readonly audience: string;
+    /** Leeway for `exp`/`nbf`, in seconds. */
+    readonly clockToleranceSeconds: number;
+  };
+  readonly database: {
+    readonly connectTimeoutMs: number;
+    readonly statementTimeoutMs: number;
+  };
+  /** Folder with the policy bundle's data (country → jurisdiction map, later the catalog). */
+  readonly policyDataDir: string;
+  readonly regions: readonly RegionConfig[];
+}

@@ -1,0 +1,173 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { GatewayConfig, RegionConfig } from '../platform/config/gateway-config.js';
+import { DomainError, RegionUnavailableError } from '../platform/errors/domain-error.js';
+import type { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
+import { createRegionDataSource } from '../platform/database/region-data-source.factory.js';
+import { isStoreUnavailable } from '../platform/database/store-errors.js';
+import { readStoreIdentity, storeIdentityProblem } from '../platform/database/store-identity.js';
+import type { RegionTopology } from './region-topology.js';
+import { UnknownRegionError } from './unknown-region.error.js';
+
+/**
+ * A region served by a store this process holds credentials for. In the cell topology
+ * (DESIGN §4) a region may instead be served by its own gateway; that `peer` variant joins
+ * this union when forwarding lands, and callers switch on `kind`.
+ */
+export interface LocalRegionRoute {
+  readonly kind: 'local';
+  readonly region: RegionConfig;
+  readonly dataSource: DataSource;
+}
+
+export type RegionRoute = LocalRegionRoute;
+
+/** Boot refused: one or more stores are unreachable, unmigrated or belong to another region. */
+export class StoreBootError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Refusing to start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'StoreBootError';
+  }
+}
+
+export interface RegionProbe {
+  readonly region: string;
+  readonly jurisdiction: string;
+  readonly store: 'ok' | 'unavailable';
+  readonly latencyMs: number;
+}
+
+/**
+ * The only way to reach a regional store. Hands out the route for a region and fails closed
+ * for a region it does not know; wraps store failures as {@link RegionUnavailableError}.
+ */
+export class RegionRouter {
+  private constructor(
+    readonly topology: RegionTopology,
+    private readonly routes: ReadonlyMap<string, LocalRegionRoute>,
+    private readonly metrics: GatewayMetrics,
+  ) {}
+
+  /**
+   * Connects to every region's store and checks each one's recorded identity and migrations.
+   * Any problem refuses the boot, naming the regions involved; nothing is left connected.
+   */
+  static async open(
+    topology: RegionTopology,
+    database: GatewayConfig['database'],
+    metrics: GatewayMetrics,
+  ): Promise<RegionRouter> {
+    const routes = new Map<string, LocalRegionRoute>();
+    const problems: string[] = [];
+    await Promise.all(
+      topology.regions.map(async (region) => {
+        const dataSource = createRegionDataSource(region, database);
+        routes.set(region.id, { kind: 'local', region, dataSource });
+        try {
+          await dataSource.initialize();
+        } catch (error) {
+          problems.push(`store of region ${region.id} is unreachable (${errorCode(error)})`);
+          return;
+        }
+        const identityProblem = storeIdentityProblem(await readStoreIdentity(dataSource), region);
+        if (identityProblem !== undefined) {
+          problems.push(identityProblem);
+        } else if (await dataSource.showMigrations()) {
+          problems.push(`store of region ${region.id} has pending migrations; run npm run migrate`);
+        }
+      }),
+    );
+    const router = new RegionRouter(topology, routes, metrics);
+    if (problems.length > 0) {
+      await router.close();
+      throw new StoreBootError(problems.sort());
+    }
+    return router;
+  }
+
+  /** The route for a region; {@link UnknownRegionError} for any region not configured here. */
+  route(regionId: string): RegionRoute {
+    const route = this.routes.get(regionId);
+    if (route === undefined) throw new UnknownRegionError(regionId);
+    return route;
+  }
+
+  /**
+   * Runs `work` in one transaction on the region's store. Commits only if `work` resolves;
+   * a store that cannot be reached surfaces as a 503 for that region with nothing written.
+   */
+  async transaction<T>(regionId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const route = this.route(regionId);
+    try {
+      return await route.dataSource.transaction(work);
+    } catch (error) {
+      throw this.storeFailure(route.region.id, error);
+    }
+  }
+
+  /** Runs a read on the region's store outside an explicit transaction. */
+  async read<T>(regionId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const route = this.route(regionId);
+    try {
+      return await work(route.dataSource.manager);
+    } catch (error) {
+      throw this.storeFailure(route.region.id, error);
+    }
+  }
+
+  /** Round-trips `SELECT 1` to every store, each bounded by `timeoutMs`. */
+  async probe(timeoutMs: number): Promise<RegionProbe[]> {
+    return Promise.all(
+      [...this.routes.values()].map(async ({ region, dataSource }) => {
+        const started = performance.now();
+        let store: RegionProbe['store'] = 'ok';
+        try {
+          await withTimeout(dataSource.query('SELECT 1'), timeoutMs);
+        } catch {
+          store = 'unavailable';
+          this.metrics.storeErrors.inc({ region: region.id, kind: 'unavailable' });
+        }
+        const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+        return { region: region.id, jurisdiction: region.jurisdiction, store, latencyMs };
+      }),
+    );
+  }
+
+  /** Called by Nest on shutdown (SIGTERM), so pools close cleanly. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      [...this.routes.values()].map(async ({ dataSource }) => {
+        if (dataSource.isInitialized) await dataSource.destroy();
+      }),
+    );
+  }
+
+  private storeFailure(regionId: string, error: unknown): unknown {
+    if (!(error instanceof Error) || error instanceof DomainError) return error;
+    const unavailable = isStoreUnavailable(error);
+    this.metrics.storeErrors.inc({ region: regionId, kind: unavailable ? 'unavailable' : 'query' });
+    return unavailable ? new RegionUnavailableError(regionId, error) : error;
+  }
+}
+
+function errorCode(error: unknown): string {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : error instanceof Error ? error.message : 'unknown error';
+}
+
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error('timed out'));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

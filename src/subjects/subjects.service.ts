@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import type { RequestContext } from '../platform/http/request-context.js';
+import { JurisdictionMap } from '../regions/jurisdiction-map.js';
+import { RegionRouter } from '../regions/region-router.js';
+import { RegionTopology } from '../regions/region-topology.js';
+import { selectHomeRegion } from './home-region.selector.js';
+import type { Subject } from './subject.js';
+import {
+  JurisdictionNotServedError,
+  SubjectErasedError,
+  SubjectNotFoundError,
+  UnknownCountryError,
+} from './subject.errors.js';
+import { SubjectId } from './subject-id.js';
+import { SubjectsRepository } from './subjects.repository.js';
+
+@Injectable()
+export class SubjectsService {
+  constructor(
+    private readonly jurisdictions: JurisdictionMap,
+    private readonly topology: RegionTopology,
+    private readonly router: RegionRouter,
+    private readonly subjects: SubjectsRepository,
+  ) {}
+
+  /** Creates a subject homed in a region of its country's jurisdiction, and only there. */
+  async create(_ctx: RequestContext, country: string): Promise<Subject> {
+    const jurisdiction = this.jurisdictions.jurisdictionOf(country);
+    if (jurisdiction === undefined) throw new UnknownCountryError(country);
+    const home = selectHomeRegion(this.topology.inJurisdiction(jurisdiction));
+    if (home === undefined) throw new JurisdictionNotServedError(jurisdiction);
+    const id = SubjectId.generate(home.id);
+    return this.router.transaction(home.id, (manager) =>
+      this.subjects.insert(manager, {
+        id: id.value,
+        homeRegion: home.id,
+        jurisdiction,
+        country: country.toUpperCase(),
+      }),
+    );
+  }
+
+  /** Looks a subject up in its home region, routed by the id alone. */
+  async get(_ctx: RequestContext, rawId: string): Promise<Subject> {
+    const id = SubjectId.parse(rawId);
+    const route = this.router.route(id.homeRegion);
+    const subject = await this.router.read(route.region.id, (manager) =>
+      this.subjects.find(manager, id.value),
+    );
+    if (subject === undefined) throw new SubjectNotFoundError();
+    if (subject.erasedAt !== null) throw new SubjectErasedError();
+    return subject;
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The regions `npm start` runs locally: three regions in two jurisdictions, so cross-border
+ * behaviour and multi-region placement can be seen on one machine.
+ */
+export const LOCAL_REGIONS = [
+  { id: 'us-east-1', jurisdiction: 'US', preferredPort: 54331 },
+  { id: 'us-west-2', jurisdiction: 'US', preferredPort: 54332 },
+  { id: 'eu-central-1', jurisdiction: 'EU', preferredPort: 54333 },
+] as const;
+
+export const LOCAL_GATEWAY_PORT = 8080;
+export const LOCAL_MOTO_PORT = 54350;
+
+/** The database of a region inside its own local PostgreSQL server. */
+export function localDatabaseName(regionId: string): string {
+  return `residency_${regionId.replace(/-/g, '_')}`;
+}
+
+/** The KMS key alias each local region uses. */
+export function localKmsKeyId(regionId: string): string {
+  return `alias/residency-gateway-${regionId}`;
+}

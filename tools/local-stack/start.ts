@@ -1,0 +1,192 @@
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDevKeys, mintDevToken } from '../../src/auth/dev-tokens.js';
+import { loadGatewayConfig } from '../../src/platform/config/config.loader.js';
+import {
+  formatMigrationResult,
+  migrateAllRegions,
+} from '../../src/platform/database/region-migrator.js';
+import { LOCAL_STATE_DIR, PROJECT_ROOT } from '../../src/platform/paths.js';
+import { isPortFree, portNear } from './free-port.js';
+import { sleep, stopProcess } from './child-process.js';
+import {
+  LOCAL_GATEWAY_PORT,
+  LOCAL_MOTO_PORT,
+  LOCAL_REGIONS,
+  localDatabaseName,
+  localKmsKeyId,
+} from './default-topology.js';
+import { MotoKmsServer, findMotoServer } from './moto-kms-server.js';
+import { PostgresServer } from './postgres-server.js';
+import { StackLock } from './stack-lock.js';
+
+/**
+ * `npm start`: the whole gateway on one machine. A PostgreSQL server per region (data kept in
+ * .local/ across restarts), moto's KMS where installed, migrations, dev keys, then the gateway
+ * itself. Ctrl-C or SIGTERM stops every process it started.
+ */
+function say(message: string): void {
+  process.stdout.write(`[local-stack] ${message}\n`);
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const port = Number(process.env['PORT'] ?? LOCAL_GATEWAY_PORT);
+  const url = `http://127.0.0.1:${port}`;
+  mkdirSync(LOCAL_STATE_DIR, { recursive: true });
+  const lock = StackLock.acquire(join(LOCAL_STATE_DIR, 'stack.lock'), url);
+  if (!(lock instanceof StackLock)) {
+    process.stderr.write(
+      `residency-gateway is already running (pid ${lock.pid}) at ${lock.url}.\n` +
+        `Stop it with Ctrl-C in its terminal or \`kill ${lock.pid}\`, then start again.\n`,
+    );
+    return 1;
+  }
+  if (!(await isPortFree(port))) {
+    lock.release();
+    process.stderr.write(`port ${port} is in use; set PORT to another port.\n`);
+    return 1;
+  }
+
+  const servers: { stop(): Promise<void> }[] = [];
+  let gateway: ChildProcess | undefined;
+  let stopping = false;
+  const shutdown = async (code: number): Promise<never> => {
+    if (!stopping) {
+      stopping = true;
+      say('stopping...');
+      if (gateway !== undefined) await stopProcess(gateway, 'SIGTERM', 10_000);
+      await Promise.all(servers.map((server) => server.stop()));
+      lock.release();
+      say('stopped.');
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  // If whatever started us (npm, a terminal) dies without signalling, we are re-parented:
+  // stop too rather than leave servers running with nobody to stop them.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown(0);
+  }, 1000).unref();
+
+  try {
+    const keys = await ensureDevKeys(join(LOCAL_STATE_DIR, 'keys'));
+
+    say(`starting PostgreSQL for ${LOCAL_REGIONS.map((r) => r.id).join(', ')}...`);
+    const postgres = await Promise.all(
+      LOCAL_REGIONS.map(async (region) => {
+        const server = await PostgresServer.start({
+          name: region.id,
+          dataDir: join(LOCAL_STATE_DIR, 'postgres', region.id),
+          port: await portNear(region.preferredPort),
+        });
+        servers.push(server);
+        await server.ensureDatabase(localDatabaseName(region.id));
+        return { region, server };
+      }),
+    );
+
+    let kmsEndpoint: string | undefined;
+    const moto = findMotoServer();
+    if (moto === undefined) {
+      say('moto_server not found: no local KMS (pip install "moto[server]" to get one)');
+    } else {
+      const kms = await MotoKmsServer.start(
+        moto,
+        await portNear(LOCAL_MOTO_PORT),
+        join(LOCAL_STATE_DIR, 'moto.log'),
+      );
+      servers.push(kms);
+      kmsEndpoint = kms.endpoint;
+      say(`KMS (moto) at ${kms.endpoint}`);
+    }
+
+    const topologyFile = join(LOCAL_STATE_DIR, 'topology.json');
+    const topology = {
+      regions: postgres.map(({ region, server }) => ({
+        id: region.id,
+        jurisdiction: region.jurisdiction,
+        databaseUrl: server.url(localDatabaseName(region.id)),
+        kmsKeyId: localKmsKeyId(region.id),
+        ...(kmsEndpoint === undefined ? {} : { kmsEndpoint }),
+      })),
+    };
+    writeFileSync(topologyFile, JSON.stringify(topology, null, 2) + '\n', { mode: 0o600 });
+
+    const env = {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      GATEWAY_TOPOLOGY_FILE: topologyFile,
+      GATEWAY_JWKS_FILE: keys.jwksFile,
+      GATEWAY_LOG_FORMAT: process.env['GATEWAY_LOG_FORMAT'] ?? 'pretty',
+    };
+    const config = loadGatewayConfig(env);
+    for (const result of await migrateAllRegions(config))
+      say(`migrate ${formatMigrationResult(result)}`);
+
+    gateway = spawn(process.execPath, [join(PROJECT_ROOT, 'dist', 'src', 'main.js')], {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    gateway.once('exit', (code) => {
+      if (!stopping) {
+        say(`the gateway exited (${String(code)}); stopping the stack`);
+        void shutdown(code === 0 ? 1 : (code ?? 1));
+      }
+    });
+    await waitForReady(url);
+
+    const token = await mintDevToken(join(LOCAL_STATE_DIR, 'keys'), {
+      service: 'svc:feed',
+      region: 'us-east-1',
+      roles: ['service'],
+      audience: config.auth.audience,
+      ttlSeconds: 12 * 3600,
+    });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stdout.write(
+      [
+        '',
+        `residency-gateway is running at ${url} (ready in ${seconds} s)`,
+        `  regions:   ${topology.regions.map((r) => `${r.id} (${r.jurisdiction})`).join(', ')}`,
+        `  topology:  ${topologyFile}`,
+        `  API docs:  ${url}/docs`,
+        '',
+        'A dev token for svc:feed in us-east-1 (role service, valid 12 h):',
+        `  export TOKEN=${token}`,
+        'Create a subject:',
+        `  curl -s -X POST ${url}/v1/subjects -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"country":"US"}'`,
+        'More tokens: npm run -s token -- --service svc:feed --region eu-central-1 --roles service',
+        'Stop with Ctrl-C.',
+        '',
+      ].join('\n'),
+    );
+    await new Promise(() => undefined);
+    return 0;
+  } catch (error) {
+    process.stderr.write(
+      `[local-stack] failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return shutdown(1);
+  }
+}
+
+async function waitForReady(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`the gateway did not become ready at ${url}/readyz within 60 s`);
+}
+
+void main().then((code) => process.exit(code));
