@@ -58,7 +58,28 @@ export async function createGatewayApp(
   return app;
 }
 
-export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+/**
+ * The OpenAPI document without connecting to anything: Nest's preview mode builds the module
+ * graph but instantiates no provider, so no store or key is touched.
+ */
+export async function renderOpenApiDocument(config: GatewayConfig): Promise<OpenAPIObject> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forConfig(config),
+    new FastifyAdapter(),
+    {
+      preview: true,
+      logger: false,
+      abortOnError: false,
+    },
+  );
+  try {
+    return buildOpenApiDocument(app);
+  } finally {
+    await app.close();
+  }
+}
+
+function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const document = new DocumentBuilder()
     .setTitle('residency-gateway')
     .setDescription(

@@ -6,7 +6,8 @@ import { AuthenticationError, VerificationKeysUnavailableError } from './authent
 /** Asymmetric algorithms only: a shared HMAC secret would let any verifier mint tokens. */
 export const ACCEPTED_ALGORITHMS = ['ES256', 'EdDSA', 'Ed25519'] as const;
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+// The signature part may be empty so that `alg: none` tokens reach the algorithm check.
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
 
 export interface VerifierOptions {
   readonly audience: string;

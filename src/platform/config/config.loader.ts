@@ -160,11 +160,18 @@ export function loadGatewayConfig(
 ): GatewayConfig {
   const problems: string[] = [];
   const parsedEnv = envSchema.safeParse(env);
-  if (!parsedEnv.success) {
+  let values: z.infer<typeof envSchema>;
+  if (parsedEnv.success) {
+    values = parsedEnv.data;
+  } else {
     problems.push(...describeIssues('', parsedEnv.error));
-    // Keep going with defaults so topology problems are reported in the same pass.
+    // Keep going with the valid variables (and defaults for the invalid ones), so topology
+    // problems are reported in the same pass.
+    const invalid = new Set(parsedEnv.error.issues.map((issue) => String(issue.path[0])));
+    values = envSchema.parse(
+      Object.fromEntries(Object.entries(env).filter(([key]) => !invalid.has(key))),
+    );
   }
-  const values = parsedEnv.success ? parsedEnv.data : envSchema.parse({});
   const regions = parseRegions(
     readTopologySource(values, problems, options.fallbackTopologyFile),
     values.GATEWAY_DB_POOL_SIZE,

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from './config.error.js';
+import { loadGatewayConfig } from './config.loader.js';
+
+const REGION = {
+  id: 'us-east-1',
+  jurisdiction: 'US',
+  databaseUrl: 'postgres://u:p@127.0.0.1:5432/db',
+  kmsKeyId: 'alias/us',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadGatewayConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('loadGatewayConfig', () => {
+  it('builds a typed config with defaults', () => {
+    const config = loadGatewayConfig({
+      GATEWAY_TOPOLOGY: JSON.stringify({ regions: [REGION] }),
+      GATEWAY_JWKS_FILE: '/etc/jwks.json',
+    });
+    assert.equal(config.port, 8080);
+    assert.equal(config.auth.audience, 'residency-gateway');
+    assert.deepEqual(config.auth.jwks, { kind: 'file', path: '/etc/jwks.json' });
+    const [region] = config.regions;
+    assert.ok(region);
+    assert.equal(region.poolSize, 10);
+    assert.equal(region.placementWeight, 1);
+  });
+
+  it('applies the default pool size unless a region sets its own', () => {
+    const config = loadGatewayConfig({
+      GATEWAY_TOPOLOGY: JSON.stringify({
+        regions: [REGION, { ...REGION, id: 'us-west-2', poolSize: 3 }],
+      }),
+      GATEWAY_JWKS_URL: 'https://keys.internal/jwks.json',
+      GATEWAY_DB_POOL_SIZE: '25',
+    });
+    assert.deepEqual(
+      config.regions.map((r) => r.poolSize),
+      [25, 3],
+    );
+  });
+
+  it('lists every problem at once, not just the first', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      GATEWAY_LOG_LEVEL: 'loud',
+      GATEWAY_TOPOLOGY: JSON.stringify({
+        regions: [
+          { ...REGION, id: 'US_EAST' },
+          { ...REGION, databaseUrl: 'mysql://x' },
+          { ...REGION, extra: true },
+        ],
+      }),
+    });
+    const text = problems.join('\n');
+    assert.match(text, /PORT/);
+    assert.match(text, /GATEWAY_LOG_LEVEL/);
+    assert.match(text, /regions\.0\.id/);
+    assert.match(text, /regions\.1\.databaseUrl/);
+    assert.match(text, /regions\.2/);
+    assert.match(text, /GATEWAY_JWKS_FILE or GATEWAY_JWKS_URL/);
+    assert.ok(problems.length >= 6, text);
+  });
+
+  it('requires a topology and refuses duplicate regions', () => {
+    assert.match(problemsOf({ GATEWAY_JWKS_FILE: 'x' }).join('\n'), /topology is required/);
+    assert.match(
+      problemsOf({
+        GATEWAY_JWKS_FILE: 'x',
+        GATEWAY_TOPOLOGY: JSON.stringify({ regions: [REGION, REGION] }),
+      }).join('\n'),
+      /us-east-1 is listed twice/,
+    );
+    assert.match(
+      problemsOf({ GATEWAY_JWKS_FILE: 'x', GATEWAY_TOPOLOGY: '{nope' }).join('\n'),
+      /not valid JSON/,
+    );
+  });
+
+  it('never echoes a database URL (it carries a password) in its problems', () => {
+    const problems = problemsOf({
+      GATEWAY_TOPOLOGY: JSON.stringify({
+        regions: [{ ...REGION, databaseUrl: 'mysql://user:s3cret@db/x' }],
+      }),
+    });
+    assert.doesNotMatch(problems.join('\n'), /s3cret/);
+  });
+});

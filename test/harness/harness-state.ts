@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+
+/** What `npm test`'s runner tells the test processes: one PostgreSQL server per test region. */
+export interface HarnessState {
+  readonly servers: readonly { readonly name: string; readonly adminUrl: string }[];
+}
+
+export const HARNESS_ENV = 'RESIDENCY_TEST_HARNESS';
+
+export function readHarnessState(): HarnessState {
+  const file = process.env[HARNESS_ENV];
+  if (file === undefined) {
+    throw new Error(
+      `${HARNESS_ENV} is not set: run the integration tests through \`npm test\`, which starts PostgreSQL.`,
+    );
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as HarnessState;
+}
+
+/** Folder where a test may put servers of its own (inside the harness's throw-away folder). */
+export function harnessWorkDir(): string {
+  const file = process.env[HARNESS_ENV];
+  if (file === undefined)
+    throw new Error(`${HARNESS_ENV} is not set: run the tests through \`npm test\`.`);
+  return file.slice(0, file.lastIndexOf('/'));
+}

@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { PROJECT_ROOT } from '../../src/platform/paths.js';
+import { freePort } from '../../tools/local-stack/free-port.js';
+import { PostgresServer } from '../../tools/local-stack/postgres-server.js';
+import { HARNESS_ENV, type HarnessState } from './harness-state.js';
+
+/**
+ * `npm test`: starts one throw-away PostgreSQL server per test region, runs every unit
+ * (`*.spec.js`) and integration/end-to-end (`*.test.js`) file with node's test runner, and
+ * tears the servers down whatever happens. Each test file creates its own databases on them.
+ */
+const SERVER_NAMES = ['pg-a', 'pg-b', 'pg-c'];
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && /\.(spec|test)\.js$/.test(entry.name))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const filter = process.argv.slice(2);
+  const files = [
+    ...testFiles(join(PROJECT_ROOT, 'dist', 'src')),
+    ...testFiles(join(PROJECT_ROOT, 'dist', 'test')),
+  ].filter((file) => filter.length === 0 || filter.some((f) => file.includes(f)));
+  if (files.length === 0) {
+    process.stderr.write('no test files found; run `npm run build` first\n');
+    return 1;
+  }
+
+  const workDir = mkdtempSync(join(tmpdir(), 'residency-test-'));
+  chmodSync(workDir, 0o755); // the unprivileged PostgreSQL user must reach its folder
+  const servers: PostgresServer[] = [];
+  const cleanup = async (): Promise<void> => {
+    await Promise.allSettled(servers.map((server) => server.stop()));
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  const onSignal = (): void => {
+    void cleanup().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    await Promise.all(
+      SERVER_NAMES.map(async (name) => {
+        const server = await PostgresServer.start({
+          name,
+          dataDir: join(workDir, name),
+          port: await freePort(),
+          ephemeral: true,
+        });
+        servers.push(server);
+      }),
+    );
+    const state: HarnessState = {
+      servers: SERVER_NAMES.map((name) => {
+        const server = servers.find((s) => s.name === name);
+        if (server === undefined) throw new Error(`server ${name} did not start`);
+        return { name, adminUrl: server.url('postgres') };
+      }),
+    };
+    const stateFile = join(workDir, 'harness.json');
+    writeFileSync(stateFile, JSON.stringify(state));
+    process.stdout.write(
+      `harness: ${String(servers.length)} PostgreSQL servers up in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+        `${String(files.length)} test files\n`,
+    );
+
+    const code = await new Promise<number>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--enable-source-maps',
+          '--test',
+          '--test-reporter=spec',
+          '--test-concurrency=2',
+          ...files.map((file) => relative(PROJECT_ROOT, file)),
+        ],
+        { cwd: PROJECT_ROOT, env: { ...process.env, [HARNESS_ENV]: stateFile }, stdio: 'inherit' },
+      );
+      child.once('exit', (exitCode, signal) => {
+        resolve(exitCode ?? (signal === null ? 1 : 128));
+      });
+    });
+    process.stdout.write(
+      `harness: suite finished in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+    return code;
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `test harness failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

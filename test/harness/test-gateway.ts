@@ -1,0 +1,108 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createGatewayApp } from '../../src/app.factory.js';
+import { loadGatewayConfig } from '../../src/platform/config/config.loader.js';
+import type { GatewayConfig } from '../../src/platform/config/gateway-config.js';
+import { migrateAllRegions } from '../../src/platform/database/region-migrator.js';
+import { CapturingLogger } from './capturing-logger.js';
+import { harnessWorkDir } from './harness-state.js';
+import { TestKeys } from './test-keys.js';
+import { TestRegions } from './test-regions.js';
+
+export interface TestResponse<T = unknown> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: T;
+  readonly text: string;
+}
+
+export interface RequestOptions {
+  /** Bearer token; omitted for anonymous requests. */
+  readonly token?: string;
+  readonly body?: unknown;
+  /** Sent as-is instead of JSON-encoding `body`. */
+  readonly rawBody?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface TestGatewayOptions {
+  readonly regions?: TestRegions;
+  /** Extra environment for the config loader. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** A real gateway on a loopback port, over real regional PostgreSQL stores, for one test file. */
+export class TestGateway {
+  private constructor(
+    readonly app: NestFastifyApplication,
+    readonly url: string,
+    readonly config: GatewayConfig,
+    readonly regions: TestRegions,
+    readonly keys: TestKeys,
+    readonly logs: CapturingLogger,
+  ) {}
+
+  static async start(options: TestGatewayOptions = {}): Promise<TestGateway> {
+    const regions = options.regions ?? (await TestRegions.create());
+    const keys = await TestKeys.create(harnessWorkDir());
+    const config = TestGateway.config(regions, keys, options.env);
+    const migrations = await migrateAllRegions(config);
+    const failed = migrations.filter((m) => !m.ok);
+    if (failed.length > 0) throw new Error(`test migrations failed: ${JSON.stringify(failed)}`);
+    const logs = new CapturingLogger();
+    const app = await createGatewayApp(config, { logger: logs });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    return new TestGateway(app, await app.getUrl(), config, regions, keys, logs);
+  }
+
+  /** The config a gateway over `regions` would load from its environment. */
+  static config(
+    regions: TestRegions,
+    keys: TestKeys,
+    env: Readonly<Record<string, string>> = {},
+  ): GatewayConfig {
+    return loadGatewayConfig({
+      GATEWAY_TOPOLOGY: JSON.stringify({
+        regions: regions.regions.map(({ id, jurisdiction, databaseUrl, kmsKeyId, poolSize }) => ({
+          id,
+          jurisdiction,
+          databaseUrl,
+          kmsKeyId,
+          poolSize,
+        })),
+      }),
+      GATEWAY_JWKS_FILE: keys.jwksFile,
+      GATEWAY_INSTANCE_ID: 'test-gateway',
+      ...env,
+    });
+  }
+
+  async token(...args: Parameters<TestKeys['token']>): Promise<string> {
+    return this.keys.token(...args);
+  }
+
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<TestResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+    let body: string | undefined = options.rawBody;
+    if (body === undefined && options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    if (/json/.test(response.headers.get('content-type') ?? '')) parsed = JSON.parse(text);
+    return { status: response.status, headers: response.headers, body: parsed as T, text };
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+    await this.regions.drop();
+  }
+}

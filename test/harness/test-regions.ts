@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { RegionConfig } from '../../src/platform/config/gateway-config.js';
+import { readHarnessState } from './harness-state.js';
+
+export interface TestRegionSpec {
+  readonly id: string;
+  readonly jurisdiction: string;
+}
+
+/** The test topology mirrors the local one: two US regions and one EU region, each on its own server. */
+export const TEST_REGIONS: readonly TestRegionSpec[] = [
+  { id: 'us-east-1', jurisdiction: 'US' },
+  { id: 'us-west-2', jurisdiction: 'US' },
+  { id: 'eu-central-1', jurisdiction: 'EU' },
+];
+
+/**
+ * Fresh, empty databases for one test file: region i lives on the harness's server i, so no
+ * two regions ever share a PostgreSQL server. `drop()` removes them.
+ */
+export class TestRegions {
+  private constructor(
+    readonly regions: readonly RegionConfig[],
+    private readonly admins: readonly { adminUrl: string; database: string }[],
+  ) {}
+
+  /**
+   * @param serverFor admin URLs of servers to use for particular regions instead of the
+   *   harness's shared ones, e.g. a dedicated server a test will stop.
+   */
+  static async create(
+    specs: readonly TestRegionSpec[] = TEST_REGIONS,
+    serverFor: Readonly<Record<string, string>> = {},
+  ): Promise<TestRegions> {
+    const shared = readHarnessState().servers;
+    const suffix = randomBytes(4).toString('hex');
+    const admins: { adminUrl: string; database: string }[] = [];
+    const regions = await Promise.all(
+      specs.map(async (spec, index) => {
+        const server =
+          serverFor[spec.id] !== undefined
+            ? { adminUrl: serverFor[spec.id] ?? '' }
+            : shared[index % shared.length];
+        if (server === undefined) throw new Error('the harness has no PostgreSQL server');
+        const database = `t_${suffix}_${spec.id.replace(/-/g, '_')}`;
+        await withClient(server.adminUrl, (client) => client.query(`CREATE DATABASE ${database}`));
+        admins.push({ adminUrl: server.adminUrl, database });
+        const url = new URL(server.adminUrl);
+        url.pathname = `/${database}`;
+        return {
+          id: spec.id,
+          jurisdiction: spec.jurisdiction,
+          databaseUrl: url.toString(),
+          kmsKeyId: `alias/test-${spec.id}`,
+          kmsEndpoint: undefined,
+          poolSize: 5,
+          placementWeight: 1,
+        } satisfies RegionConfig;
+      }),
+    );
+    return new TestRegions(regions, admins);
+  }
+
+  get(regionId: string): RegionConfig {
+    const region = this.regions.find((r) => r.id === regionId);
+    if (region === undefined) throw new Error(`no test region ${regionId}`);
+    return region;
+  }
+
+  /** Runs SQL directly against a region's store, bypassing the gateway. */
+  async query<T extends pg.QueryResultRow>(
+    regionId: string,
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<T[]> {
+    return withClient(
+      this.get(regionId).databaseUrl,
+      async (client) => (await client.query<T>(sql, params)).rows,
+    );
+  }
+
+  async drop(): Promise<void> {
+    // A store a test has stopped cannot be dropped; its server's folder goes with the harness.
+    await Promise.allSettled(
+      this.admins.map(({ adminUrl, database }) =>
+        withClient(adminUrl, (client) =>
+          client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`),
+        ),
+      ),
+    );
+  }
+}
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
