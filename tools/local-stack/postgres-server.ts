@@ -74,6 +74,21 @@ async function unprivilegedUser(): Promise<RunAs | undefined> {
 }
 
 /**
+ * Whether the user PostgreSQL will run as can reach `dir` (every ancestor searchable). A
+ * checkout under a private folder (mode 0700, owned by root) is not reachable.
+ */
+export async function serverUserCanReach(dir: string): Promise<boolean> {
+  const runAs = await unprivilegedUser();
+  if (runAs === undefined) return true;
+  try {
+    await run('test', ['-x', dir], runAs);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * One real PostgreSQL server on loopback, owned by this process. Used by `npm start` (one per
  * region, data kept under .local/) and by the test harness (throw-away clusters).
  */

@@ -1,6 +1,16 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDevKeys, mintDevToken } from '../../src/auth/dev-tokens.js';
 import { loadGatewayConfig } from '../../src/platform/config/config.loader.js';
@@ -19,7 +29,7 @@ import {
   localKmsKeyId,
 } from './default-topology.js';
 import { MotoKmsServer, findMotoServer } from './moto-kms-server.js';
-import { PostgresServer } from './postgres-server.js';
+import { PostgresServer, serverUserCanReach } from './postgres-server.js';
 import { StackLock } from './stack-lock.js';
 
 /**
@@ -76,12 +86,13 @@ async function main(): Promise<number> {
   try {
     const keys = await ensureDevKeys(join(LOCAL_STATE_DIR, 'keys'));
 
+    const postgresRoot = await localPostgresRoot();
     say(`starting PostgreSQL for ${LOCAL_REGIONS.map((r) => r.id).join(', ')}...`);
     const postgres = await Promise.all(
       LOCAL_REGIONS.map(async (region) => {
         const server = await PostgresServer.start({
           name: region.id,
-          dataDir: join(LOCAL_STATE_DIR, 'postgres', region.id),
+          dataDir: join(postgresRoot, region.id),
           port: await portNear(region.preferredPort),
         });
         servers.push(server);
@@ -174,6 +185,25 @@ async function main(): Promise<number> {
     );
     return shutdown(1);
   }
+}
+
+/**
+ * Where the regions' PostgreSQL data lives: .local/postgres, unless the unprivileged server
+ * user cannot reach the checkout (a private folder while running as root). Then the data goes
+ * to a folder of its own under the system temp dir, and .local/postgres links to it.
+ */
+async function localPostgresRoot(): Promise<string> {
+  const preferred = join(LOCAL_STATE_DIR, 'postgres');
+  if (existsSync(preferred) && lstatSync(preferred).isSymbolicLink())
+    return realpathSync(preferred);
+  if (await serverUserCanReach(LOCAL_STATE_DIR)) return preferred;
+  const key = createHash('sha256').update(PROJECT_ROOT).digest('hex').slice(0, 12);
+  const fallback = join(tmpdir(), `residency-gateway-${key}`);
+  mkdirSync(fallback, { recursive: true, mode: 0o755 });
+  chmodSync(fallback, 0o755);
+  if (!existsSync(preferred)) symlinkSync(fallback, preferred);
+  say(`the checkout is not reachable by the PostgreSQL user; keeping data in ${fallback}`);
+  return fallback;
 }
 
 async function waitForReady(url: string): Promise<void> {
