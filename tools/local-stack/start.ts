@@ -6,7 +6,7 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  realpathSync,
+  readlinkSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -194,8 +194,11 @@ async function main(): Promise<number> {
  */
 async function localPostgresRoot(): Promise<string> {
   const preferred = join(LOCAL_STATE_DIR, 'postgres');
-  if (existsSync(preferred) && lstatSync(preferred).isSymbolicLink())
-    return realpathSync(preferred);
+  if (lstatSync(preferred, { throwIfNoEntry: false })?.isSymbolicLink() === true) {
+    const target = readlinkSync(preferred);
+    mkdirSync(target, { recursive: true, mode: 0o755 }); // the temp dir may have been cleaned
+    return target;
+  }
   if (await serverUserCanReach(LOCAL_STATE_DIR)) return preferred;
   const key = createHash('sha256').update(PROJECT_ROOT).digest('hex').slice(0, 12);
   const fallback = join(tmpdir(), `residency-gateway-${key}`);
