@@ -17,7 +17,7 @@ const installed = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim()
 if (installed === lockHash) process.exit(0);
 
 process.stderr.write('Installing npm dependencies from package-lock.json (npm ci)...\n');
-const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
+const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=warn'], {
   cwd: root,
   stdio: ['ignore', 'inherit', 'inherit'],
 });

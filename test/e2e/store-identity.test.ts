@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createGatewayApp } from '../../src/app.factory.js';
 import type { GatewayConfig } from '../../src/platform/config/gateway-config.js';
 import { migrateAllRegions, migrateRegion } from '../../src/platform/database/region-migrator.js';
-import { StoreBootError } from '../../src/regions/region-router.js';
+import { RegionRouter, StoreBootError } from '../../src/regions/region-router.js';
 import { CapturingLogger } from '../harness/capturing-logger.js';
 import { harnessWorkDir } from '../harness/harness-state.js';
 import { TestGateway } from '../harness/test-gateway.js';
@@ -122,8 +122,15 @@ describe('each store knows its region, and the gateway checks it at boot', () =>
     assert.doesNotMatch(refusal.message, /nobody:x/, 'connection strings are never echoed');
   });
 
-  it('starts when every store matches', async () => {
+  it('starts when every store matches, and closes every store connection on shutdown', async () => {
     const app = await createGatewayApp(config, { logger: new CapturingLogger() });
+    const router = app.get(RegionRouter);
+    const dataSources = config.regions.map((region) => router.route(region.id).dataSource);
+    assert.ok(dataSources.every((ds) => ds.isInitialized));
     await app.close();
+    assert.ok(
+      dataSources.every((ds) => !ds.isInitialized),
+      'a store pool was left open',
+    );
   });
 });

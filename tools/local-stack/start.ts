@@ -172,7 +172,7 @@ async function main(): Promise<number> {
         `  export TOKEN=${token}`,
         'Create a subject:',
         `  curl -s -X POST ${url}/v1/subjects -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"country":"US"}'`,
-        'More tokens: npm run -s token -- --service svc:feed --region eu-central-1 --roles service',
+        'More tokens: npm run token -- --service svc:feed --region eu-central-1 --roles service',
         'Stop with Ctrl-C.',
         '',
       ].join('\n'),
