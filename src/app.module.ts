@@ -5,6 +5,9 @@ import { ConfigModule } from './platform/config/config.module.js';
 import type { GatewayConfig } from './platform/config/gateway-config.js';
 import { MetricsModule } from './platform/metrics/metrics.module.js';
 import { RegionsModule } from './regions/regions.module.js';
+import { CatalogModule } from './catalog/catalog.module.js';
+import { KeysModule } from './keys/keys.module.js';
+import { RecordsModule } from './records/records.module.js';
 import { SubjectsModule } from './subjects/subjects.module.js';
 
 @Module({})
@@ -17,7 +20,10 @@ export class AppModule {
         MetricsModule,
         RegionsModule,
         AuthModule,
+        CatalogModule,
+        KeysModule,
         SubjectsModule,
+        RecordsModule,
         HealthModule,
       ],
     };

@@ -1,10 +1,7 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadGatewayConfig } from '../platform/config/config.loader.js';
 import { ConfigError } from '../platform/config/config.error.js';
 import { formatMigrationResult, migrateAllRegions } from '../platform/database/region-migrator.js';
-import { LOCAL_STATE_DIR } from '../platform/paths.js';
+import { loadCliConfig } from './cli-stores.js';
 
 /**
  * `npm run migrate`: applies the checked-in migrations to every configured region and records
@@ -12,11 +9,7 @@ import { LOCAL_STATE_DIR } from '../platform/paths.js';
  * Uses GATEWAY_TOPOLOGY_FILE / GATEWAY_TOPOLOGY, or the local stack's .local/topology.json.
  */
 async function main(): Promise<number> {
-  const localTopology = join(LOCAL_STATE_DIR, 'topology.json');
-  const config = loadGatewayConfig(undefined, {
-    storesOnly: true,
-    ...(existsSync(localTopology) ? { fallbackTopologyFile: localTopology } : {}),
-  });
+  const config = loadCliConfig();
   const results = await migrateAllRegions(config);
   for (const result of results) process.stdout.write(`${formatMigrationResult(result)}\n`);
   return results.every((result) => result.ok) ? 0 : 1;

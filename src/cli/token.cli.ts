@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mintDevToken } from '../auth/dev-tokens.js';
 import { KNOWN_ROLES } from '../auth/roles.js';
-import { DEFAULT_AUDIENCE, loadGatewayConfig } from '../platform/config/config.loader.js';
+import { DEFAULT_AUDIENCE } from '../platform/config/config.loader.js';
 import { LOCAL_STATE_DIR } from '../platform/paths.js';
+import { loadCliConfig } from './cli-stores.js';
 
 const USAGE =
   'usage: npm run token -- --service svc:feed --region eu-central-1 --roles service[,moderator] [--ttl 3600]';
@@ -45,12 +45,8 @@ async function main(): Promise<number> {
   }
 
   let audience = DEFAULT_AUDIENCE;
-  const localTopology = join(LOCAL_STATE_DIR, 'topology.json');
   try {
-    const config = loadGatewayConfig(undefined, {
-      storesOnly: true,
-      ...(existsSync(localTopology) ? { fallbackTopologyFile: localTopology } : {}),
-    });
+    const config = loadCliConfig();
     audience = config.auth.audience;
     const region = values.region;
     if (!config.regions.some((r) => r.id === region)) {

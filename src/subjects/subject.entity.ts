@@ -12,8 +12,9 @@ export class SubjectEntity {
   @Column({ type: 'text' })
   jurisdiction!: string;
 
-  @Column({ type: 'char', length: 2 })
-  country!: string;
+  /** Null once the subject is erased. */
+  @Column({ type: 'char', length: 2, nullable: true })
+  country!: string | null;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;

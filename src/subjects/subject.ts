@@ -3,7 +3,8 @@ export interface Subject {
   readonly id: string;
   readonly homeRegion: string;
   readonly jurisdiction: string;
-  readonly country: string;
+  /** Null once the subject is erased. */
+  readonly country: string | null;
   readonly createdAt: Date;
   readonly erasedAt: Date | null;
 }

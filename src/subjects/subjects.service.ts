@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../platform/http/request-context.js';
+import { SubjectKeysRepository } from '../keys/subject-keys.repository.js';
+import { SubjectKeysService } from '../keys/subject-keys.service.js';
 import { JurisdictionMap } from '../regions/jurisdiction-map.js';
 import { RegionRouter } from '../regions/region-router.js';
 import { RegionTopology } from '../regions/region-topology.js';
@@ -21,6 +23,8 @@ export class SubjectsService {
     private readonly topology: RegionTopology,
     private readonly router: RegionRouter,
     private readonly subjects: SubjectsRepository,
+    private readonly keys: SubjectKeysService,
+    private readonly keyStore: SubjectKeysRepository,
   ) {}
 
   /** Creates a subject homed in a region of its country's jurisdiction, and only there. */
@@ -30,14 +34,18 @@ export class SubjectsService {
     const home = selectHomeRegion(this.topology.inJurisdiction(jurisdiction));
     if (home === undefined) throw new JurisdictionNotServedError(jurisdiction);
     const id = SubjectId.generate(home.id);
-    return this.router.transaction(home.id, (manager) =>
-      this.subjects.insert(manager, {
+    // The key comes first: if the region's KMS is down, nothing is written.
+    const key = await this.keys.generate(home.id, id.value);
+    return this.router.transaction(home.id, async (manager) => {
+      const subject = await this.subjects.insert(manager, {
         id: id.value,
         homeRegion: home.id,
         jurisdiction,
         country: country.toUpperCase(),
-      }),
-    );
+      });
+      await this.keyStore.insertOrGet(manager, key);
+      return subject;
+    });
   }
 
   /** Looks a subject up in its home region, routed by the id alone. */

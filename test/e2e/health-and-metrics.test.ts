@@ -27,7 +27,7 @@ describe('health, readiness and metrics', () => {
       ephemeral: true,
     });
     const regions = await TestRegions.create(TEST_REGIONS, {
-      'eu-central-1': euServer.url('postgres'),
+      'eu-central-1': { adminUrl: euServer.url('postgres') },
     });
     gateway = await TestGateway.start({ regions });
     token = await gateway.token({ region: 'us-east-1' });

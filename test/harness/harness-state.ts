@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 /** What `npm test`'s runner tells the test processes: one PostgreSQL server per test region. */
 export interface HarnessState {
   readonly servers: readonly { readonly name: string; readonly adminUrl: string }[];
+  /** moto's KMS API, shared by all test files (each creates keys of its own). */
+  readonly kmsEndpoint: string;
 }
 
 export const HARNESS_ENV = 'RESIDENCY_TEST_HARNESS';

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PROJECT_ROOT } from '../../src/platform/paths.js';
 import { freePort } from '../../tools/local-stack/free-port.js';
+import { LOCAL_AWS_CREDENTIALS } from '../../tools/local-stack/kms-keys.js';
+import { MotoKmsServer, ensureMoto } from '../../tools/local-stack/moto-kms-server.js';
 import { PostgresServer } from '../../tools/local-stack/postgres-server.js';
 import { HARNESS_ENV, type HarnessState } from './harness-state.js';
 
@@ -36,8 +38,9 @@ async function main(): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), 'residency-test-'));
   chmodSync(workDir, 0o755); // the unprivileged PostgreSQL user must reach its folder
   const servers: PostgresServer[] = [];
+  let kms: MotoKmsServer | undefined;
   const cleanup = async (): Promise<void> => {
-    await Promise.allSettled(servers.map((server) => server.stop()));
+    await Promise.allSettled([...servers.map((server) => server.stop()), kms?.stop()]);
     rmSync(workDir, { recursive: true, force: true });
   };
   const onSignal = (): void => {
@@ -47,6 +50,12 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   try {
+    const python = await ensureMoto((message) => process.stdout.write(`harness: ${message}\n`));
+    const motoStarting = MotoKmsServer.start({
+      python,
+      port: await freePort(),
+      logFile: join(workDir, 'moto.log'),
+    }).then((server) => (kms = server));
     await Promise.all(
       SERVER_NAMES.map(async (name) => {
         const server = await PostgresServer.start({
@@ -58,7 +67,9 @@ async function main(): Promise<number> {
         servers.push(server);
       }),
     );
+    const motoServer = await motoStarting;
     const state: HarnessState = {
+      kmsEndpoint: motoServer.endpoint,
       servers: SERVER_NAMES.map((name) => {
         const server = servers.find((s) => s.name === name);
         if (server === undefined) throw new Error(`server ${name} did not start`);
@@ -68,7 +79,7 @@ async function main(): Promise<number> {
     const stateFile = join(workDir, 'harness.json');
     writeFileSync(stateFile, JSON.stringify(state));
     process.stdout.write(
-      `harness: ${String(servers.length)} PostgreSQL servers up in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+      `harness: ${String(servers.length)} PostgreSQL servers and a KMS up in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
         `${String(files.length)} test files\n`,
     );
 
@@ -82,7 +93,17 @@ async function main(): Promise<number> {
           '--test-concurrency=2',
           ...files.map((file) => relative(PROJECT_ROOT, file)),
         ],
-        { cwd: PROJECT_ROOT, env: { ...process.env, [HARNESS_ENV]: stateFile }, stdio: 'inherit' },
+        {
+          cwd: PROJECT_ROOT,
+          env: {
+            ...process.env,
+            [HARNESS_ENV]: stateFile,
+            AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
+            AWS_EC2_METADATA_DISABLED: 'true',
+          },
+          stdio: 'inherit',
+        },
       );
       child.once('exit', (exitCode, signal) => {
         resolve(exitCode ?? (signal === null ? 1 : 128));

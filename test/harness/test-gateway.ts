@@ -62,13 +62,16 @@ export class TestGateway {
   ): GatewayConfig {
     return loadGatewayConfig({
       GATEWAY_TOPOLOGY: JSON.stringify({
-        regions: regions.regions.map(({ id, jurisdiction, databaseUrl, kmsKeyId, poolSize }) => ({
-          id,
-          jurisdiction,
-          databaseUrl,
-          kmsKeyId,
-          poolSize,
-        })),
+        regions: regions.regions.map(
+          ({ id, jurisdiction, databaseUrl, kmsKeyId, kmsEndpoint, poolSize }) => ({
+            id,
+            jurisdiction,
+            databaseUrl,
+            kmsKeyId,
+            kmsEndpoint,
+            poolSize,
+          }),
+        ),
       }),
       GATEWAY_JWKS_FILE: keys.jwksFile,
       GATEWAY_INSTANCE_ID: 'test-gateway',

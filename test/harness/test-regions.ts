@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { RegionConfig } from '../../src/platform/config/gateway-config.js';
+import { provisionRegionKey } from '../../tools/local-stack/kms-keys.js';
 import { readHarnessState } from './harness-state.js';
 
 export interface TestRegionSpec {
@@ -26,34 +27,40 @@ export class TestRegions {
   ) {}
 
   /**
-   * @param serverFor admin URLs of servers to use for particular regions instead of the
-   *   harness's shared ones, e.g. a dedicated server a test will stop.
+   * @param overrides per region: the admin URL of a PostgreSQL server and/or a KMS endpoint to
+   *   use instead of the harness's shared ones, e.g. a dedicated server a test will stop.
    */
   static async create(
     specs: readonly TestRegionSpec[] = TEST_REGIONS,
-    serverFor: Readonly<Record<string, string>> = {},
+    overrides: Readonly<
+      Record<string, { readonly adminUrl?: string; readonly kmsEndpoint?: string }>
+    > = {},
   ): Promise<TestRegions> {
-    const shared = readHarnessState().servers;
+    const harness = readHarnessState();
+    const shared = harness.servers;
     const suffix = randomBytes(4).toString('hex');
     const admins: { adminUrl: string; database: string }[] = [];
     const regions = await Promise.all(
       specs.map(async (spec, index) => {
-        const server =
-          serverFor[spec.id] !== undefined
-            ? { adminUrl: serverFor[spec.id] ?? '' }
-            : shared[index % shared.length];
+        const own = overrides[spec.id]?.adminUrl;
+        const server = own !== undefined ? { adminUrl: own } : shared[index % shared.length];
         if (server === undefined) throw new Error('the harness has no PostgreSQL server');
         const database = `t_${suffix}_${spec.id.replace(/-/g, '_')}`;
         await withClient(server.adminUrl, (client) => client.query(`CREATE DATABASE ${database}`));
         admins.push({ adminUrl: server.adminUrl, database });
         const url = new URL(server.adminUrl);
         url.pathname = `/${database}`;
+        const kmsEndpoint = overrides[spec.id]?.kmsEndpoint ?? harness.kmsEndpoint;
         return {
           id: spec.id,
           jurisdiction: spec.jurisdiction,
           databaseUrl: url.toString(),
-          kmsKeyId: `alias/test-${spec.id}`,
-          kmsEndpoint: undefined,
+          kmsKeyId: await provisionRegionKey(
+            kmsEndpoint,
+            spec.id,
+            `alias/test-${suffix}-${spec.id}`,
+          ),
+          kmsEndpoint,
           poolSize: 5,
           placementWeight: 1,
         } satisfies RegionConfig;

@@ -16,7 +16,7 @@ export function localDatabaseName(regionId: string): string {
   return `residency_${regionId.replace(/-/g, '_')}`;
 }
 
-/** The KMS key alias each local region uses. */
-export function localKmsKeyId(regionId: string): string {
+/** The KMS key alias each local region's key is created under. */
+export function localKmsAlias(regionId: string): string {
   return `alias/residency-gateway-${regionId}`;
 }

@@ -26,9 +26,10 @@ import {
   LOCAL_MOTO_PORT,
   LOCAL_REGIONS,
   localDatabaseName,
-  localKmsKeyId,
+  localKmsAlias,
 } from './default-topology.js';
-import { MotoKmsServer, findMotoServer } from './moto-kms-server.js';
+import { LOCAL_AWS_CREDENTIALS, provisionRegionKey } from './kms-keys.js';
+import { MotoKmsServer, ensureMoto } from './moto-kms-server.js';
 import { PostgresServer, serverUserCanReach } from './postgres-server.js';
 import { StackLock } from './stack-lock.js';
 
@@ -101,20 +102,26 @@ async function main(): Promise<number> {
       }),
     );
 
-    let kmsEndpoint: string | undefined;
-    const moto = findMotoServer();
-    if (moto === undefined) {
-      say('moto_server not found: no local KMS (pip install "moto[server]" to get one)');
-    } else {
-      const kms = await MotoKmsServer.start(
-        moto,
-        await portNear(LOCAL_MOTO_PORT),
-        join(LOCAL_STATE_DIR, 'moto.log'),
-      );
-      servers.push(kms);
-      kmsEndpoint = kms.endpoint;
-      say(`KMS (moto) at ${kms.endpoint}`);
-    }
+    const python = await ensureMoto(say);
+    const kms = await MotoKmsServer.start({
+      python,
+      port: await portNear(LOCAL_MOTO_PORT),
+      logFile: join(LOCAL_STATE_DIR, 'moto.log'),
+      stateFile: join(LOCAL_STATE_DIR, 'kms-state.json'),
+    });
+    servers.push(kms);
+    const kmsKeys = new Map(
+      await Promise.all(
+        LOCAL_REGIONS.map(
+          async (region) =>
+            [
+              region.id,
+              await provisionRegionKey(kms.endpoint, region.id, localKmsAlias(region.id)),
+            ] as const,
+        ),
+      ),
+    );
+    say(`KMS (moto) at ${kms.endpoint}, one key per region`);
 
     const topologyFile = join(LOCAL_STATE_DIR, 'topology.json');
     const topology = {
@@ -122,8 +129,8 @@ async function main(): Promise<number> {
         id: region.id,
         jurisdiction: region.jurisdiction,
         databaseUrl: server.url(localDatabaseName(region.id)),
-        kmsKeyId: localKmsKeyId(region.id),
-        ...(kmsEndpoint === undefined ? {} : { kmsEndpoint }),
+        kmsKeyId: kmsKeys.get(region.id) ?? '',
+        kmsEndpoint: kms.endpoint,
       })),
     };
     writeFileSync(topologyFile, JSON.stringify(topology, null, 2) + '\n', { mode: 0o600 });
@@ -135,6 +142,9 @@ async function main(): Promise<number> {
       GATEWAY_TOPOLOGY_FILE: topologyFile,
       GATEWAY_JWKS_FILE: keys.jwksFile,
       GATEWAY_LOG_FORMAT: process.env['GATEWAY_LOG_FORMAT'] ?? 'pretty',
+      AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
     };
     const config = loadGatewayConfig(env);
     for (const result of await migrateAllRegions(config))

@@ -41,6 +41,10 @@ const envSchema = z.object({
   GATEWAY_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
   GATEWAY_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   GATEWAY_POLICY_DATA_DIR: z.string().min(1).optional(),
+  GATEWAY_KMS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
+  GATEWAY_KEY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+  GATEWAY_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  GATEWAY_BLIND_INDEX_BYTES: z.coerce.number().int().min(1).max(32).default(16),
 });
 
 const regionSchema = z.strictObject({
@@ -196,6 +200,12 @@ export function loadGatewayConfig(
     database: {
       connectTimeoutMs: values.GATEWAY_DB_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: values.GATEWAY_DB_STATEMENT_TIMEOUT_MS,
+    },
+    keys: {
+      kmsTimeoutMs: values.GATEWAY_KMS_TIMEOUT_MS,
+      cacheMaxEntries: values.GATEWAY_KEY_CACHE_MAX_ENTRIES,
+      cacheTtlMs: values.GATEWAY_KEY_CACHE_TTL_SECONDS * 1000,
+      blindIndexBytes: values.GATEWAY_BLIND_INDEX_BYTES,
     },
     policyDataDir: resolvePath(values.GATEWAY_POLICY_DATA_DIR ?? 'policies/data'),
     regions,

@@ -41,6 +41,15 @@ export interface GatewayConfig {
     readonly connectTimeoutMs: number;
     readonly statementTimeoutMs: number;
   };
+  readonly keys: {
+    /** Per-call KMS timeout. */
+    readonly kmsTimeoutMs: number;
+    /** Unwrapped keys kept in memory (subjects plus region keys). */
+    readonly cacheMaxEntries: number;
+    readonly cacheTtlMs: number;
+    /** Bytes kept of each blind-index HMAC (shorter: more false positives, less linkability). */
+    readonly blindIndexBytes: number;
+  };
   /** Folder with the policy bundle's data (country → jurisdiction map, later the catalog). */
   readonly policyDataDir: string;
   readonly regions: readonly RegionConfig[];

@@ -1,8 +1,12 @@
 import { SubjectEntity } from '../../subjects/subject.entity.js';
 import { StoreIdentityAndSubjects1764150000000 } from './migrations/1764150000000-store-identity-and-subjects.js';
+import { EnvelopeRecordsAndBlindIndex1764160000000 } from './migrations/1764160000000-envelope-records-and-blind-index.js';
 
 /** Every entity mapped in a regional store. Each region has the same schema. */
 export const ENTITIES = [SubjectEntity];
 
 /** Checked-in migrations, in order. The schema changes only through these; never `synchronize`. */
-export const MIGRATIONS = [StoreIdentityAndSubjects1764150000000];
+export const MIGRATIONS = [
+  StoreIdentityAndSubjects1764150000000,
+  EnvelopeRecordsAndBlindIndex1764160000000,
+];

@@ -30,6 +30,27 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly kmsCalls = new Counter({
+    name: 'gateway_kms_calls_total',
+    help: 'Calls to a regional KMS, by region and operation.',
+    labelNames: ['region', 'operation'] as const,
+    registers: [this.registry],
+  });
+
+  readonly kmsErrors = new Counter({
+    name: 'gateway_kms_errors_total',
+    help: 'Failed calls to a regional KMS, by region and operation.',
+    labelNames: ['region', 'operation'] as const,
+    registers: [this.registry],
+  });
+
+  readonly keyCacheLookups = new Counter({
+    name: 'gateway_key_cache_lookups_total',
+    help: 'Lookups in the unwrapped-key cache, by result (hit or miss).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
   }

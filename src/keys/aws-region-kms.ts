@@ -1,0 +1,164 @@
+import {
+  DecryptCommand,
+  EncryptCommand,
+  GenerateDataKeyCommand,
+  KMSClient,
+  ReEncryptCommand,
+} from '@aws-sdk/client-kms';
+import type { RegionConfig } from '../platform/config/gateway-config.js';
+import type { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
+import { ForeignKmsKeyError, KmsUnavailableError, WrappedKeyIntegrityError } from './kms.errors.js';
+import type { DataKey, KmsContext, RegionKms } from './region-kms.js';
+
+const KEY_FIELDS = ['KeyId', 'DestinationKeyId', 'SourceKeyId'] as const;
+const ALLOWED_COMMANDS = new Set([
+  'GenerateDataKeyCommand',
+  'DecryptCommand',
+  'EncryptCommand',
+  'ReEncryptCommand',
+]);
+
+/** KMS errors that mean "the ciphertext (a wrapped key) is not what it should be". */
+const INTEGRITY_ERRORS = new Set(['InvalidCiphertextException', 'IncorrectKeyException']);
+
+/**
+ * Pins a KMS client to one key: every command is checked before it is sent, and one that
+ * names any other key (or is not a data-key operation) is refused in the process.
+ */
+export function pinClientToKey(client: KMSClient, region: string, keyId: string): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = String(context.commandName);
+      if (!ALLOWED_COMMANDS.has(command)) throw new ForeignKmsKeyError(region, command);
+      const input = args.input as Record<string, unknown>;
+      for (const field of KEY_FIELDS) {
+        if (input[field] !== undefined && input[field] !== keyId)
+          throw new ForeignKmsKeyError(region, field);
+      }
+      if (input['KeyId'] === undefined && input['DestinationKeyId'] === undefined) {
+        throw new ForeignKmsKeyError(region, 'KeyId');
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'residencyKeyPin', priority: 'high' },
+  );
+}
+
+/** A region's KMS through the real AWS SDK (AWS KMS in production, moto locally). */
+export class AwsRegionKms implements RegionKms {
+  readonly region: string;
+  readonly keyId: string;
+  /** The pinned client: exposed so tests can prove a foreign key id never leaves the process. */
+  readonly client: KMSClient;
+
+  constructor(
+    config: RegionConfig,
+    timeoutMs: number,
+    private readonly metrics: GatewayMetrics,
+  ) {
+    this.region = config.id;
+    this.keyId = config.kmsKeyId;
+    this.client = new KMSClient({
+      region: config.id,
+      ...(config.kmsEndpoint === undefined ? {} : { endpoint: config.kmsEndpoint }),
+      maxAttempts: 2,
+      requestHandler: { connectionTimeout: Math.min(timeoutMs, 1000), requestTimeout: timeoutMs },
+    });
+    pinClientToKey(this.client, this.region, this.keyId);
+  }
+
+  async generateDataKey(context: KmsContext): Promise<DataKey> {
+    const output = await this.call('GenerateDataKey', () =>
+      this.client.send(
+        new GenerateDataKeyCommand({
+          KeyId: this.keyId,
+          KeySpec: 'AES_256',
+          EncryptionContext: { ...context },
+        }),
+      ),
+    );
+    if (output.Plaintext === undefined || output.CiphertextBlob === undefined) {
+      throw new KmsUnavailableError(this.region);
+    }
+    return {
+      plaintext: Buffer.from(output.Plaintext),
+      wrapped: Buffer.from(output.CiphertextBlob),
+    };
+  }
+
+  async decrypt(wrapped: Buffer, context: KmsContext): Promise<Buffer> {
+    const output = await this.call('Decrypt', () =>
+      this.client.send(
+        new DecryptCommand({
+          KeyId: this.keyId,
+          CiphertextBlob: wrapped,
+          EncryptionContext: { ...context },
+        }),
+      ),
+    );
+    if (output.Plaintext === undefined) throw new KmsUnavailableError(this.region);
+    return Buffer.from(output.Plaintext);
+  }
+
+  async reEncrypt(wrapped: Buffer, context: KmsContext): Promise<Buffer> {
+    try {
+      const output = await this.call('ReEncrypt', () =>
+        this.client.send(
+          new ReEncryptCommand({
+            CiphertextBlob: wrapped,
+            SourceKeyId: this.keyId,
+            SourceEncryptionContext: { ...context },
+            DestinationKeyId: this.keyId,
+            DestinationEncryptionContext: { ...context },
+          }),
+        ),
+      );
+      if (output.CiphertextBlob === undefined) throw new KmsUnavailableError(this.region);
+      return Buffer.from(output.CiphertextBlob);
+    } catch (error) {
+      if (!isUnsupported(error)) throw error;
+    }
+    // A KMS without ReEncrypt: unwrap and wrap again, keeping the plaintext only briefly.
+    const plaintext = await this.decrypt(wrapped, context);
+    try {
+      const output = await this.call('Encrypt', () =>
+        this.client.send(
+          new EncryptCommand({
+            KeyId: this.keyId,
+            Plaintext: plaintext,
+            EncryptionContext: { ...context },
+          }),
+        ),
+      );
+      if (output.CiphertextBlob === undefined) throw new KmsUnavailableError(this.region);
+      return Buffer.from(output.CiphertextBlob);
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
+  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    this.metrics.kmsCalls.inc({ region: this.region, operation });
+    try {
+      return await send();
+    } catch (error) {
+      this.metrics.kmsErrors.inc({ region: this.region, operation });
+      if (error instanceof ForeignKmsKeyError || isUnsupported(error)) throw error;
+      const name = error instanceof Error ? error.name : '';
+      if (INTEGRITY_ERRORS.has(name)) throw new WrappedKeyIntegrityError(error);
+      // Unreachable, throttled, disabled or deleted key, access denied: the region cannot be
+      // served now. Fail closed.
+      throw new KmsUnavailableError(this.region, error);
+    }
+  }
+}
+
+function isUnsupported(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return (
+    error.name === 'UnsupportedOperationException' ||
+    error.name === 'NotImplementedException' ||
+    status === 501
+  );
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { CatalogModule } from '../catalog/catalog.module.js';
+import { KeysModule } from '../keys/keys.module.js';
+import { RegionsModule } from '../regions/regions.module.js';
+import { RecordsController } from './records.controller.js';
+import { RecordsRepository } from './records.repository.js';
+import { RecordsService } from './records.service.js';
+
+@Module({
+  imports: [RegionsModule, KeysModule, CatalogModule],
+  controllers: [RecordsController],
+  providers: [RecordsService, { provide: RecordsRepository, useValue: new RecordsRepository() }],
+  exports: [RecordsRepository],
+})
+export class RecordsModule {}

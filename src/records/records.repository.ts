@@ -1,0 +1,146 @@
+import type { EntityManager } from 'typeorm';
+import { execute } from '../platform/database/sql.js';
+import type { BlindIndexEntry } from './blind-index.js';
+
+export interface StoredRecord {
+  readonly recordId: string;
+  readonly version: number;
+  readonly keyVersion: number;
+  readonly envelope: Buffer;
+}
+
+export interface RecordKeyRef {
+  readonly subjectId: string;
+  readonly collection: string;
+  readonly recordId: string;
+}
+
+interface Row {
+  record_id: string;
+  version: number;
+  key_version: number;
+  envelope: Buffer;
+}
+
+const toRecord = (row: Row): StoredRecord => ({
+  recordId: row.record_id,
+  version: row.version,
+  keyVersion: row.key_version,
+  envelope: row.envelope,
+});
+
+/** Encrypted records and their blind-index entries in one region's store. */
+export class RecordsRepository {
+  async find(manager: EntityManager, ref: RecordKeyRef): Promise<StoredRecord | undefined> {
+    const rows = await manager.query<Row[]>(
+      `SELECT record_id, version, key_version, envelope FROM records
+       WHERE subject_id = $1 AND collection = $2 AND record_id = $3`,
+      [ref.subjectId, ref.collection, ref.recordId],
+    );
+    return rows[0] === undefined ? undefined : toRecord(rows[0]);
+  }
+
+  /** The current version, locking the row for the rest of the transaction; null if absent. */
+  async lockVersion(manager: EntityManager, ref: RecordKeyRef): Promise<number | null> {
+    const rows = await manager.query<{ version: number }[]>(
+      `SELECT version FROM records WHERE subject_id = $1 AND collection = $2 AND record_id = $3 FOR UPDATE`,
+      [ref.subjectId, ref.collection, ref.recordId],
+    );
+    return rows[0]?.version ?? null;
+  }
+
+  /**
+   * Writes version `version` of a record: an insert when it is new (a concurrent creator then
+   * fails on the primary key rather than being overwritten), an update otherwise.
+   */
+  async write(
+    manager: EntityManager,
+    ref: RecordKeyRef,
+    record: Omit<StoredRecord, 'recordId'>,
+  ): Promise<void> {
+    const params = [
+      ref.subjectId,
+      ref.collection,
+      ref.recordId,
+      record.version,
+      record.keyVersion,
+      record.envelope,
+    ];
+    if (record.version === 1) {
+      await manager.query(
+        `INSERT INTO records (subject_id, collection, record_id, version, key_version, envelope)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        params,
+      );
+    } else {
+      await manager.query(
+        `UPDATE records SET version = $4, key_version = $5, envelope = $6, updated_at = now()
+         WHERE subject_id = $1 AND collection = $2 AND record_id = $3`,
+        params,
+      );
+    }
+  }
+
+  /** Replaces the record's blind-index entries. */
+  async replaceIndex(
+    manager: EntityManager,
+    ref: RecordKeyRef,
+    entries: readonly BlindIndexEntry[],
+  ): Promise<void> {
+    await manager.query(
+      'DELETE FROM blind_index WHERE subject_id = $1 AND collection = $2 AND record_id = $3',
+      [ref.subjectId, ref.collection, ref.recordId],
+    );
+    if (entries.length === 0) return;
+    const values: unknown[] = [ref.subjectId, ref.collection, ref.recordId];
+    const tuples = entries.map((entry, i) => {
+      values.push(entry.field, entry.hash);
+      return `($1, $2, $3, $${String(4 + 2 * i)}, $${String(5 + 2 * i)})`;
+    });
+    await manager.query(
+      `INSERT INTO blind_index (subject_id, collection, record_id, field, hash) VALUES ${tuples.join(', ')}`,
+      values,
+    );
+  }
+
+  /** Deletes one record; its index entries go with it (ON DELETE CASCADE). */
+  async delete(manager: EntityManager, ref: RecordKeyRef): Promise<boolean> {
+    const result = await execute(
+      manager,
+      'DELETE FROM records WHERE subject_id = $1 AND collection = $2 AND record_id = $3',
+      [ref.subjectId, ref.collection, ref.recordId],
+    );
+    return result.affected === 1;
+  }
+
+  /** A page of a subject's records in one collection, in record-id order after `after`. */
+  async page(
+    manager: EntityManager,
+    subjectId: string,
+    collection: string,
+    after: string | null,
+    limit: number,
+  ): Promise<StoredRecord[]> {
+    const rows = await manager.query<Row[]>(
+      `SELECT record_id, version, key_version, envelope FROM records
+       WHERE subject_id = $1 AND collection = $2 AND ($3::text IS NULL OR record_id > $3)
+       ORDER BY record_id LIMIT $4`,
+      [subjectId, collection, after, limit],
+    );
+    return rows.map(toRecord);
+  }
+
+  /** Erasure: every record and index entry of a subject. Returns what was deleted. */
+  async deleteAllOf(
+    manager: EntityManager,
+    subjectId: string,
+  ): Promise<{ records: number; indexEntries: number }> {
+    const index = await execute(manager, 'DELETE FROM blind_index WHERE subject_id = $1', [
+      subjectId,
+    ]);
+    const records = await execute(manager, 'DELETE FROM records WHERE subject_id = $1', [
+      subjectId,
+    ]);
+    return { records: records.affected, indexEntries: index.affected };
+  }
+}

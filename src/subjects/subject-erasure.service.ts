@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { SubjectKeysRepository } from '../keys/subject-keys.repository.js';
+import { SubjectKeysService } from '../keys/subject-keys.service.js';
+import type { RequestContext } from '../platform/http/request-context.js';
+import { RegionRouter } from '../regions/region-router.js';
+import { RecordsRepository } from '../records/records.repository.js';
+import { SubjectErasedError, SubjectNotFoundError } from './subject.errors.js';
+import { SubjectId } from './subject-id.js';
+import { SubjectsRepository } from './subjects.repository.js';
+
+/** What an erasure did, for the requesting service's records (no personal data). */
+export interface ErasureReceipt {
+  readonly subjectId: string;
+  readonly region: string;
+  readonly erasedAt: Date;
+  readonly recordsDeleted: number;
+  readonly indexEntriesDeleted: number;
+  readonly keysDestroyed: number;
+}
+
+/**
+ * Erasure (crypto-shredding): in one transaction of the home region, delete the subject's
+ * wrapped key, records and blind-index entries and leave a tombstone, so later reads answer
+ * 410. Without the wrapped key no copy of the subject's ciphertext can be opened.
+ */
+@Injectable()
+export class SubjectErasureService {
+  constructor(
+    private readonly router: RegionRouter,
+    private readonly subjects: SubjectsRepository,
+    private readonly keyStore: SubjectKeysRepository,
+    private readonly keys: SubjectKeysService,
+    private readonly records: RecordsRepository,
+  ) {}
+
+  async erase(_ctx: RequestContext, rawSubjectId: string): Promise<ErasureReceipt> {
+    const id = SubjectId.parse(rawSubjectId);
+    const region = this.router.route(id.homeRegion).region.id;
+    const { receipt, key } = await this.router.transaction(region, async (manager) => {
+      const state = await this.keyStore.state(manager, id.value, 'update');
+      if (state.state === 'missing') throw new SubjectNotFoundError();
+      if (state.state === 'erased') throw new SubjectErasedError();
+      const deleted = await this.records.deleteAllOf(manager, id.value);
+      const keysDestroyed = await this.keyStore.destroy(manager, id.value);
+      const erasedAt = await this.subjects.markErased(manager, id.value);
+      const done: ErasureReceipt = {
+        subjectId: id.value,
+        region,
+        erasedAt,
+        recordsDeleted: deleted.records,
+        indexEntriesDeleted: deleted.indexEntries,
+        keysDestroyed,
+      };
+      return { receipt: done, key: state.key };
+    });
+    if (key !== undefined) this.keys.forget(region, key);
+    return receipt;
+  }
+}
