@@ -14,6 +14,7 @@ interface Readiness {
 
 describe('health, readiness and metrics', () => {
   let euServer: PostgresServer;
+  let regions: TestRegions;
   let gateway: TestGateway;
   let token: string;
   const subjectIds: string[] = [];
@@ -26,7 +27,7 @@ describe('health, readiness and metrics', () => {
       port: await freePort(),
       ephemeral: true,
     });
-    const regions = await TestRegions.create(TEST_REGIONS, {
+    regions = await TestRegions.create(TEST_REGIONS, {
       'eu-central-1': { adminUrl: euServer.url('postgres') },
     });
     gateway = await TestGateway.start({ regions });
@@ -34,6 +35,7 @@ describe('health, readiness and metrics', () => {
   });
   after(async () => {
     await gateway.close();
+    await regions.drop();
     await euServer.stop();
   });
 

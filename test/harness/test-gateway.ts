@@ -26,6 +26,8 @@ export interface RequestOptions {
 
 export interface TestGatewayOptions {
   readonly regions?: TestRegions;
+  /** Token keys to trust; pass another gateway's so its tokens work here too. */
+  readonly keys?: TestKeys;
   /** Extra environment for the config loader. */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -39,11 +41,12 @@ export class TestGateway {
     readonly regions: TestRegions,
     readonly keys: TestKeys,
     readonly logs: CapturingLogger,
+    private readonly ownsRegions: boolean,
   ) {}
 
   static async start(options: TestGatewayOptions = {}): Promise<TestGateway> {
     const regions = options.regions ?? (await TestRegions.create());
-    const keys = await TestKeys.create(harnessWorkDir());
+    const keys = options.keys ?? (await TestKeys.create(harnessWorkDir()));
     const config = TestGateway.config(regions, keys, options.env);
     const migrations = await migrateAllRegions(config);
     const failed = migrations.filter((m) => !m.ok);
@@ -51,7 +54,15 @@ export class TestGateway {
     const logs = new CapturingLogger();
     const app = await createGatewayApp(config, { logger: logs });
     await app.listen({ host: '127.0.0.1', port: 0 });
-    return new TestGateway(app, await app.getUrl(), config, regions, keys, logs);
+    return new TestGateway(
+      app,
+      await app.getUrl(),
+      config,
+      regions,
+      keys,
+      logs,
+      options.regions === undefined,
+    );
   }
 
   /** The config a gateway over `regions` would load from its environment. */
@@ -104,8 +115,16 @@ export class TestGateway {
     return { status: response.status, headers: response.headers, body: parsed as T, text };
   }
 
+  /** Stops the gateway; drops the stores too unless they were handed in (shared by gateways). */
   async close(): Promise<void> {
     await this.app.close();
-    await this.regions.drop();
+    if (this.ownsRegions) await this.regions.drop();
+  }
+
+  /** Current value of a Prometheus counter line, e.g. `gateway_kms_calls_total{region="x",operation="Decrypt"}`. */
+  async metric(series: string): Promise<number> {
+    const text = (await this.request<string>('GET', '/metrics')).text;
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? 0 : Number(line.slice(series.length + 1));
   }
 }

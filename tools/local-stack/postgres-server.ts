@@ -9,6 +9,7 @@ import {
   openSync,
   readFileSync,
   readdirSync,
+  realpathSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -48,7 +49,8 @@ export function findPostgresBinDir(): string {
         '/usr/lib/postgresql. Install them, e.g. `apt-get install postgresql`.',
     );
   }
-  return found;
+  // PATH may hold symlinks to a few binaries; the real folder has all of them (pg_dump too).
+  return dirname(realpathSync(join(found, 'postgres')));
 }
 
 interface RunAs {
