@@ -2,6 +2,7 @@ import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../auth/public-route.decorator.js';
+import { KmsRegistry } from '../keys/kms-registry.js';
 import { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
 import { RegionRouter } from '../regions/region-router.js';
 
@@ -14,6 +15,7 @@ const PROBE_TIMEOUT_MS = 1000;
 export class HealthController {
   constructor(
     private readonly router: RegionRouter,
+    private readonly kms: KmsRegistry,
     private readonly metrics: GatewayMetrics,
   ) {}
 
@@ -23,7 +25,12 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: every region's store answers. 503 when any does not. */
+  /**
+   * Readiness: every region's store answers (503 when any does not), plus each region's KMS
+   * as last seen. KMS does not gate readiness: a KMS outage already fails that region's
+   * requests closed (503 kms_unavailable), and a pod taken out of rotation would never see
+   * the KMS recover.
+   */
   @Get('readyz')
   async readyz(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const probes = await this.router.probe(PROBE_TIMEOUT_MS);
@@ -34,7 +41,12 @@ export class HealthController {
       regions: Object.fromEntries(
         probes.map((p) => [
           p.region,
-          { jurisdiction: p.jurisdiction, store: p.store, latencyMs: p.latencyMs },
+          {
+            jurisdiction: p.jurisdiction,
+            store: p.store,
+            latencyMs: p.latencyMs,
+            kms: this.kms.forRegion(p.region).status(),
+          },
         ]),
       ),
     };

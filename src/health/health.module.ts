@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { KeysModule } from '../keys/keys.module.js';
 import { RegionsModule } from '../regions/regions.module.js';
 import { HealthController } from './health.controller.js';
 
-@Module({ imports: [RegionsModule], controllers: [HealthController] })
+@Module({ imports: [RegionsModule, KeysModule], controllers: [HealthController] })
 export class HealthModule {}

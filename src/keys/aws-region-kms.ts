@@ -50,6 +50,7 @@ export class AwsRegionKms implements RegionKms {
   readonly keyId: string;
   /** The pinned client: exposed so tests can prove a foreign key id never leaves the process. */
   readonly client: KMSClient;
+  private lastOutcome: 'ok' | 'failing' | 'untested' = 'untested';
 
   constructor(
     config: RegionConfig,
@@ -137,15 +138,22 @@ export class AwsRegionKms implements RegionKms {
     }
   }
 
+  status(): 'ok' | 'failing' | 'untested' {
+    return this.lastOutcome;
+  }
+
   private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
     this.metrics.kmsCalls.inc({ region: this.region, operation });
     try {
-      return await send();
+      const output = await send();
+      this.lastOutcome = 'ok';
+      return output;
     } catch (error) {
       this.metrics.kmsErrors.inc({ region: this.region, operation });
       if (error instanceof ForeignKmsKeyError || isUnsupported(error)) throw error;
       const name = error instanceof Error ? error.name : '';
       if (INTEGRITY_ERRORS.has(name)) throw new WrappedKeyIntegrityError(error);
+      this.lastOutcome = 'failing';
       // Unreachable, throttled, disabled or deleted key, access denied: the region cannot be
       // served now. Fail closed.
       throw new KmsUnavailableError(this.region, error);

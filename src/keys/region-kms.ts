@@ -19,6 +19,11 @@ export interface RegionKms {
   decrypt(wrapped: Buffer, context: KmsContext): Promise<Buffer>;
   /** Re-wraps under the region key's current material, without exposing the plaintext. */
   reEncrypt(wrapped: Buffer, context: KmsContext): Promise<Buffer>;
+  /**
+   * What the last call said about reachability: `untested` before any call. Passive: readiness
+   * reports it without spending KMS requests on probes.
+   */
+  status(): 'ok' | 'failing' | 'untested';
 }
 
 export function subjectKeyContext(region: string, subjectId: string): KmsContext {

@@ -218,6 +218,20 @@ describe('regional KMS keys', () => {
       assert.equal(write.status, 503);
       assert.equal(write.body.code, 'kms_unavailable');
       assert.equal((await regions.query('eu-central-1', 'SELECT 1 FROM records')).length, 0);
+      const ready = await cold.request<{
+        status: string;
+        regions: Record<string, { kms: string }>;
+      }>('GET', '/readyz');
+      assert.equal(
+        ready.body.regions['eu-central-1']?.kms,
+        'failing',
+        'readiness shows the KMS as failing',
+      );
+      assert.equal(
+        ready.status,
+        200,
+        'a KMS outage fails requests closed; it does not take the pod out',
+      );
       // The US regions, with their own KMS, are unaffected.
       assert.equal(
         (await cold.request('POST', '/v1/subjects', { token, body: { country: 'US' } })).status,
