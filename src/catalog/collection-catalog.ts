@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../platform/config/config.error.js';
+import { readPolicyData } from '../platform/config/policy-data.js';
 import { UnprocessableError } from '../platform/errors/domain-error.js';
 
 export const DATA_CLASSES = [
@@ -145,14 +144,9 @@ export class CollectionCatalog {
   }
 
   static load(policyDataDir: string): CollectionCatalog {
-    const file = join(policyDataDir, 'catalog', 'data.json');
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
-      throw new ConfigError([`cannot read the collection catalog at ${file}`]);
-    }
-    return new CollectionCatalog(raw, file);
+    return new CollectionCatalog(
+      readPolicyData(policyDataDir, 'catalog', catalogSchema, 'collection catalog'),
+    );
   }
 
   names(): string[] {

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { JURISDICTION_PATTERN } from '../platform/config/gateway-config.js';
-import { ConfigError } from '../platform/config/config.error.js';
+import { readPolicyData } from '../platform/config/policy-data.js';
 
 const COUNTRY_CODE = /^[A-Z]{2}$/;
 
@@ -25,20 +23,13 @@ export class JurisdictionMap {
   }
 
   static load(policyDataDir: string): JurisdictionMap {
-    const file = join(policyDataDir, 'jurisdictions', 'data.json');
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
-      throw new ConfigError([`cannot read the country → jurisdiction map at ${file}`]);
-    }
-    const parsed = fileSchema.safeParse(raw);
-    if (!parsed.success) {
-      throw new ConfigError(
-        parsed.error.issues.map((i) => `${file}: ${i.path.map(String).join('.')}: ${i.message}`),
-      );
-    }
-    return new JurisdictionMap(parsed.data.countries);
+    const data = readPolicyData(
+      policyDataDir,
+      'jurisdictions',
+      fileSchema,
+      'country → jurisdiction map',
+    );
+    return new JurisdictionMap(data.countries);
   }
 
   /** The jurisdiction of an ISO alpha-2 country code (any case), or `undefined`. */

@@ -15,6 +15,34 @@ async function dump(databaseUrl: string): Promise<string> {
   return run(join(findPostgresBinDir(), 'pg_dump'), ['--no-owner', `--dbname=${databaseUrl}`]);
 }
 
+/** Puts `envelope` into a stored record directly, as someone with database access could. */
+async function plantEnvelope(
+  gateway: TestGateway,
+  subject: CreatedSubject,
+  recordId: string,
+  envelope: Buffer,
+): Promise<void> {
+  await gateway.regions.query(
+    subject.homeRegion,
+    'UPDATE records SET envelope = $3 WHERE subject_id = $1 AND record_id = $2',
+    [subject.subjectId, recordId, envelope],
+  );
+}
+
+async function readCode(
+  gateway: TestGateway,
+  token: string,
+  subject: CreatedSubject,
+  recordId: string,
+): Promise<string> {
+  const response = await gateway.request<Problem>(
+    'GET',
+    recordPath(subject.subjectId, 'profile', recordId),
+    { token },
+  );
+  return response.body.code;
+}
+
 describe('records at rest: encrypted, bound to their row, shredded on erasure', () => {
   let gateway: TestGateway;
   let token: string;
@@ -117,30 +145,12 @@ describe('records at rest: encrypted, bound to their row, shredded on erasure', 
     assert.ok(source);
 
     // Same subject, another record id.
-    await gateway.regions.query(
-      alice.homeRegion,
-      "UPDATE records SET envelope = $2 WHERE subject_id = $1 AND record_id = 'other-id'",
-      [alice.subjectId, source.envelope],
-    );
-    const moved = await gateway.request<Problem>(
-      'GET',
-      recordPath(alice.subjectId, 'profile', 'other-id'),
-      { token },
-    );
-    assert.equal(moved.body.code, 'integrity_violation');
+    await plantEnvelope(gateway, alice, 'other-id', source.envelope);
+    assert.equal(await readCode(gateway, token, alice, 'other-id'), 'integrity_violation');
 
     // Another subject (in whichever US region bob lives).
-    await gateway.regions.query(
-      bob.homeRegion,
-      "UPDATE records SET envelope = $2 WHERE subject_id = $1 AND record_id = 'original'",
-      [bob.subjectId, source.envelope],
-    );
-    const otherSubject = await gateway.request<Problem>(
-      'GET',
-      recordPath(bob.subjectId, 'profile', 'original'),
-      { token },
-    );
-    assert.equal(otherSubject.body.code, 'integrity_violation');
+    await plantEnvelope(gateway, bob, 'original', source.envelope);
+    assert.equal(await readCode(gateway, token, bob, 'original'), 'integrity_violation');
 
     // Another region: a subject homed in the other US region receives the envelope.
     const otherRegion = alice.homeRegion === 'us-east-1' ? 'us-west-2' : 'us-east-1';
@@ -154,17 +164,8 @@ describe('records at rest: encrypted, bound to their row, shredded on erasure', 
       token,
       body: { displayName: 't' },
     });
-    await gateway.regions.query(
-      otherRegion,
-      "UPDATE records SET envelope = $2 WHERE subject_id = $1 AND record_id = 'original'",
-      [target.subjectId, source.envelope],
-    );
-    const crossRegion = await gateway.request<Problem>(
-      'GET',
-      recordPath(target.subjectId, 'profile', 'original'),
-      { token },
-    );
-    assert.equal(crossRegion.body.code, 'integrity_violation');
+    await plantEnvelope(gateway, target, 'original', source.envelope);
+    assert.equal(await readCode(gateway, token, target, 'original'), 'integrity_violation');
 
     // The original still opens.
     assert.equal(
