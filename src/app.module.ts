@@ -4,7 +4,9 @@ import { HealthModule } from './health/health.module.js';
 import { ConfigModule } from './platform/config/config.module.js';
 import type { GatewayConfig } from './platform/config/gateway-config.js';
 import { MetricsModule } from './platform/metrics/metrics.module.js';
+import { PolicyModule } from './policy/policy.module.js';
 import { RegionsModule } from './regions/regions.module.js';
+import { CasesModule } from './cases/cases.module.js';
 import { CatalogModule } from './catalog/catalog.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { RecordsModule } from './records/records.module.js';
@@ -24,6 +26,8 @@ export class AppModule {
         KeysModule,
         SubjectsModule,
         RecordsModule,
+        PolicyModule,
+        CasesModule,
         HealthModule,
       ],
     };

@@ -5,7 +5,7 @@ import type { Caller } from '../platform/http/request-context.js';
 import { PUBLIC_ROUTE } from './public-route.decorator.js';
 import { ServiceTokenVerifier } from './service-token.verifier.js';
 
-export type AuthenticatedRequest = FastifyRequest & { caller?: Caller };
+export type AuthenticatedRequest = FastifyRequest & { caller?: Caller; decisionIds?: string[] };
 
 /**
  * Global guard: every route requires a verified service token unless marked

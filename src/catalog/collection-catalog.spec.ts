@@ -8,7 +8,7 @@ import {
   UnknownCollectionError,
 } from './collection-catalog.js';
 
-const catalog = CollectionCatalog.load(join(PROJECT_ROOT, 'policies', 'data'));
+const catalog = CollectionCatalog.load(join(PROJECT_ROOT, 'policies', 'bundle', 'residency'));
 
 function problems(collection: string, document: unknown): { code: string; errors: unknown } {
   try {

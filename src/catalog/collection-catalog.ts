@@ -113,7 +113,7 @@ function typeMatches(type: FieldType, value: unknown): boolean {
 }
 
 /**
- * The collection catalog from the policy data (`policies/data/catalog`): every collection, its
+ * The collection catalog from the policy data (`policies/bundle/residency/catalog`): every collection, its
  * fields, their data class and JSON type. One artifact says what data exists and how it is
  * classed; writes are validated against it.
  */

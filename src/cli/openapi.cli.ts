@@ -23,6 +23,7 @@ async function main(): Promise<void> {
       ],
     }),
     GATEWAY_JWKS_FILE: 'unused',
+    GATEWAY_POLICY_PUBLIC_KEY_FILE: 'unused',
   });
   const document = await renderOpenApiDocument(config);
   mkdirSync(join(PROJECT_ROOT, 'docs'), { recursive: true });

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../auth/public-route.decorator.js';
 import { KmsRegistry } from '../keys/kms-registry.js';
 import { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
+import { PolicyService } from '../policy/policy.service.js';
 import { RegionRouter } from '../regions/region-router.js';
 
 /** How long readiness waits for each store before calling it unavailable. */
@@ -16,6 +17,7 @@ export class HealthController {
   constructor(
     private readonly router: RegionRouter,
     private readonly kms: KmsRegistry,
+    private readonly policy: PolicyService,
     private readonly metrics: GatewayMetrics,
   ) {}
 
@@ -26,7 +28,8 @@ export class HealthController {
   }
 
   /**
-   * Readiness: every region's store answers (503 when any does not), plus each region's KMS
+   * Readiness: a verified policy bundle is loaded and every region's store answers (503
+   * otherwise), plus each region's KMS
    * as last seen. KMS does not gate readiness: a KMS outage already fails that region's
    * requests closed (503 kms_unavailable), and a pod taken out of rotation would never see
    * the KMS recover.
@@ -34,10 +37,17 @@ export class HealthController {
   @Get('readyz')
   async readyz(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const probes = await this.router.probe(PROBE_TIMEOUT_MS);
-    const ready = probes.every((probe) => probe.store === 'ok');
+    const policy = this.policy.status();
+    const ready = policy.loaded && probes.every((probe) => probe.store === 'ok');
     void reply.status(ready ? 200 : 503);
     return {
       status: ready ? 'ready' : 'not_ready',
+      policy: {
+        loaded: policy.loaded,
+        revision: policy.revision,
+        bundleHash: policy.bundleHash,
+        loadedAt: policy.loadedAt,
+      },
       regions: Object.fromEntries(
         probes.map((p) => [
           p.region,

@@ -30,6 +30,16 @@ import { RecordsService } from './records.service.js';
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
 
+/** `?fields=a,b`: the fields a read asks for (the policy decides on exactly these). */
+function requestedFields(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const fields = raw.split(',').map((field) => field.trim());
+  if (fields.length > 64 || fields.some((field) => !/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(field))) {
+    throw new InvalidRequestError('fields must be a comma-separated list of field names.');
+  }
+  return fields;
+}
+
 function pageSize(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_PAGE;
   const limit = Number(raw);
@@ -83,15 +93,37 @@ export class RecordsController {
   }
 
   @Get(':recordId')
+  @ApiHeader({
+    name: 'X-Purpose',
+    required: true,
+    description: 'Why the caller reads, e.g. service-delivery.',
+  })
+  @ApiHeader({
+    name: 'X-Case-Id',
+    required: false,
+    description: 'The case a moderation or legal read relies on.',
+  })
+  @ApiQuery({
+    name: 'fields',
+    required: false,
+    description: 'Comma-separated fields to read (default: all).',
+  })
   @ApiOkResponse({ type: RecordResponse })
   async get(
     @Ctx() ctx: RequestContext,
     @Param('subjectId') subjectId: string,
     @Param('collection') collection: string,
     @Param('recordId') recordId: string,
+    @Query('fields') fields: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RecordResponse> {
-    const record = await this.records.get(ctx, subjectId, collection, recordId);
+    const record = await this.records.get(
+      ctx,
+      subjectId,
+      collection,
+      recordId,
+      requestedFields(fields),
+    );
     void reply.header('ETag', versionTag(record.version));
     return { ...record, data: { ...record.data }, masked: [...record.masked] };
   }
@@ -103,6 +135,8 @@ export class RecordsController {
     description: `1 to ${String(MAX_PAGE)}, default ${String(DEFAULT_PAGE)}`,
   })
   @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'fields', required: false })
+  @ApiHeader({ name: 'X-Purpose', required: true })
   @ApiOkResponse({ type: RecordPageResponse })
   async list(
     @Ctx() ctx: RequestContext,
@@ -110,8 +144,16 @@ export class RecordsController {
     @Param('collection') collection: string,
     @Query('limit') limit: string | undefined,
     @Query('cursor') cursor: string | undefined,
+    @Query('fields') fields: string | undefined,
   ): Promise<RecordPageResponse> {
-    const page = await this.records.list(ctx, subjectId, collection, pageSize(limit), cursor);
+    const page = await this.records.list(
+      ctx,
+      subjectId,
+      collection,
+      pageSize(limit),
+      cursor,
+      requestedFields(fields),
+    );
     return {
       items: page.items.map((item) => ({
         ...item,

@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { CatalogModule } from '../catalog/catalog.module.js';
 import { KeysModule } from '../keys/keys.module.js';
+import { PolicyModule } from '../policy/policy.module.js';
 import { RegionsModule } from '../regions/regions.module.js';
 import { RecordsController } from './records.controller.js';
 import { RecordsRepository } from './records.repository.js';
 import { RecordsService } from './records.service.js';
 
 @Module({
-  imports: [RegionsModule, KeysModule, CatalogModule],
+  imports: [RegionsModule, KeysModule, CatalogModule, PolicyModule],
   controllers: [RecordsController],
   providers: [RecordsService, { provide: RecordsRepository, useValue: new RecordsRepository() }],
   exports: [RecordsRepository],

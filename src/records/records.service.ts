@@ -1,23 +1,30 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CollectionCatalog, type CollectionSpec } from '../catalog/collection-catalog.js';
+import {
+  CollectionCatalog,
+  type CollectionSpec,
+  type RecordDocument,
+} from '../catalog/collection-catalog.js';
 import { BLIND_INDEX_KEY, RegionKeysService } from '../keys/region-keys.service.js';
 import { SubjectKeysRepository, type StoredSubjectKey } from '../keys/subject-keys.repository.js';
 import { SubjectKeysService } from '../keys/subject-keys.service.js';
 import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
 import type { GatewayConfig } from '../platform/config/gateway-config.js';
 import type { RequestContext } from '../platform/http/request-context.js';
+import { AccessDecider, type AccessAction } from '../policy/access-decider.js';
+import type { Decision } from '../policy/decision.js';
+import { FieldMasker } from '../policy/field-masker.js';
 import { RegionRouter } from '../regions/region-router.js';
 import { SubjectErasedError, SubjectNotFoundError } from '../subjects/subject.errors.js';
 import { SubjectId } from '../subjects/subject-id.js';
-import { blindIndexEntries } from './blind-index.js';
+import { blindIndexEntries, type BlindIndexEntry } from './blind-index.js';
 import { decodeListCursor, encodeListCursor } from './list-cursor.js';
 import { checkPrecondition, type WritePrecondition } from './preconditions.js';
 import { RecordNotFoundError, VersionConflictError } from './record.errors.js';
 import { parseRecordId } from './record-id.js';
 import { RecordSealer } from './record-sealer.js';
 import type { RecordPage, RecordView, RecordWriteResult } from './record-view.js';
-import { RecordsRepository, type RecordKeyRef } from './records.repository.js';
+import { RecordsRepository, type RecordKeyRef, type StoredRecord } from './records.repository.js';
 
 /** Where a request's record lives, resolved and validated before any store is touched. */
 interface Target {
@@ -30,7 +37,8 @@ const UNIQUE_VIOLATION = '23505';
 
 /**
  * Records of a subject, stored only in the subject's home region, sealed under the subject's
- * key, versioned, with blind-index entries for indexed fields.
+ * key, versioned, with blind-index entries for indexed fields. Every access is decided by the
+ * policy first; a deny touches no data.
  */
 @Injectable()
 export class RecordsService {
@@ -43,13 +51,15 @@ export class RecordsService {
     private readonly keyStore: SubjectKeysRepository,
     private readonly regionKeys: RegionKeysService,
     private readonly records: RecordsRepository,
+    private readonly access: AccessDecider,
+    private readonly masker: FieldMasker,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
     this.sealer = new RecordSealer(keys);
   }
 
   async put(
-    _ctx: RequestContext,
+    ctx: RequestContext,
     subjectId: string,
     collectionName: string,
     rawRecordId: string,
@@ -57,23 +67,18 @@ export class RecordsService {
     precondition: WritePrecondition,
   ): Promise<RecordWriteResult> {
     const target = this.target(subjectId, collectionName);
-    const recordId = parseRecordId(rawRecordId);
+    const ref = this.ref(target, parseRecordId(rawRecordId));
     const document = this.catalog.validate(collectionName, body);
-    const ref: RecordKeyRef = {
-      subjectId: target.subjectId,
-      collection: target.collection.name,
-      recordId,
-    };
+    await this.decideWrite(ctx, target, 'write', Object.keys(document));
 
     // Everything that needs KMS happens before the transaction: a KMS failure writes nothing.
     const key = await this.liveKey(target);
     const envelope = await this.sealer.seal(
       key,
-      { ...ref, region: target.region, keyVersion: key.keyVersion },
+      this.location(target, ref, key.keyVersion),
       document,
     );
     const indexEntries = await this.indexEntries(target, document);
-
     try {
       return await this.router.transaction(target.region, async (manager) => {
         await this.requireLive(manager, target.subjectId, 'share');
@@ -92,68 +97,51 @@ export class RecordsService {
   }
 
   async get(
-    _ctx: RequestContext,
+    ctx: RequestContext,
     subjectId: string,
     collectionName: string,
     rawRecordId: string,
+    requestedFields?: readonly string[],
   ): Promise<RecordView> {
     const target = this.target(subjectId, collectionName);
-    const recordId = parseRecordId(rawRecordId);
-    const ref: RecordKeyRef = {
-      subjectId: target.subjectId,
-      collection: target.collection.name,
-      recordId,
-    };
-    const { key, record } = await this.router.read(target.region, async (manager) => {
-      const liveKey = await this.requireLive(manager, target.subjectId);
-      return { key: liveKey, record: await this.records.find(manager, ref) };
-    });
+    const ref = this.ref(target, parseRecordId(rawRecordId));
+    const fields = requestedFields ?? [...target.collection.fields.keys()];
+    const decision = await this.decideRead(ctx, target, 'read', fields);
+    const { key, record } = await this.router.read(target.region, async (manager) => ({
+      key: await this.requireLive(manager, target.subjectId),
+      record: await this.records.find(manager, ref),
+    }));
     if (record === undefined || key === undefined) throw new RecordNotFoundError();
-    const data = await this.sealer.open(
-      key,
-      { ...ref, region: target.region, keyVersion: record.keyVersion },
-      record.envelope,
-    );
-    return { ...ref, region: target.region, version: record.version, data, masked: [] };
+    return this.view(target, key, record, fields, decision);
   }
 
   async list(
-    _ctx: RequestContext,
+    ctx: RequestContext,
     subjectId: string,
     collectionName: string,
     limit: number,
     cursor: string | undefined,
+    requestedFields?: readonly string[],
   ): Promise<RecordPage> {
     const target = this.target(subjectId, collectionName);
     const after = decodeListCursor(cursor);
-    const { key, rows } = await this.router.read(target.region, async (manager) => {
-      const liveKey = await this.requireLive(manager, target.subjectId);
-      return {
-        key: liveKey,
-        rows: await this.records.page(
-          manager,
-          target.subjectId,
-          target.collection.name,
-          after,
-          limit + 1,
-        ),
-      };
-    });
+    const fields = requestedFields ?? [...target.collection.fields.keys()];
+    const decision = await this.decideRead(ctx, target, 'list', fields);
+    const { key, rows } = await this.router.read(target.region, async (manager) => ({
+      key: await this.requireLive(manager, target.subjectId),
+      rows: await this.records.page(
+        manager,
+        target.subjectId,
+        target.collection.name,
+        after,
+        limit + 1,
+      ),
+    }));
     const page = rows.slice(0, limit);
     const items: RecordView[] = [];
     for (const record of page) {
       if (key === undefined) throw new RecordNotFoundError();
-      const ref = {
-        subjectId: target.subjectId,
-        collection: target.collection.name,
-        recordId: record.recordId,
-      };
-      const data = await this.sealer.open(
-        key,
-        { ...ref, region: target.region, keyVersion: record.keyVersion },
-        record.envelope,
-      );
-      items.push({ ...ref, region: target.region, version: record.version, data, masked: [] });
+      items.push(await this.view(target, key, record, fields, decision));
     }
     const last = page.at(-1);
     return {
@@ -164,18 +152,15 @@ export class RecordsService {
   }
 
   async delete(
-    _ctx: RequestContext,
+    ctx: RequestContext,
     subjectId: string,
     collectionName: string,
     rawRecordId: string,
     precondition: WritePrecondition,
   ): Promise<void> {
     const target = this.target(subjectId, collectionName);
-    const ref: RecordKeyRef = {
-      subjectId: target.subjectId,
-      collection: target.collection.name,
-      recordId: parseRecordId(rawRecordId),
-    };
+    const ref = this.ref(target, parseRecordId(rawRecordId));
+    await this.decideWrite(ctx, target, 'delete', []);
     await this.router.transaction(target.region, async (manager) => {
       await this.requireLive(manager, target.subjectId, 'share');
       const current = await this.records.lockVersion(manager, ref);
@@ -183,6 +168,64 @@ export class RecordsService {
       checkPrecondition(precondition, current);
       await this.records.delete(manager, ref);
     });
+  }
+
+  /** A read is decided before any record is touched; a deny answers 403 and reads nothing. */
+  private async decideRead(
+    ctx: RequestContext,
+    target: Target,
+    action: AccessAction,
+    fields: readonly string[],
+  ): Promise<Decision> {
+    this.access.requirePurpose(ctx);
+    return this.access.decide(ctx, {
+      action,
+      homeRegion: target.region,
+      subjectId: target.subjectId,
+      collection: target.collection.name,
+      fields,
+      case: await this.access.resolveCase(ctx, target.subjectId, target.region),
+    });
+  }
+
+  /** Writes default to the purpose service-delivery when X-Purpose is absent. */
+  private async decideWrite(
+    ctx: RequestContext,
+    target: Target,
+    action: AccessAction,
+    fields: readonly string[],
+  ) {
+    return this.access.decide(ctx, {
+      action,
+      homeRegion: target.region,
+      subjectId: target.subjectId,
+      collection: target.collection.name,
+      fields,
+      purpose: ctx.purpose ?? 'service-delivery',
+      case: await this.access.resolveCase(ctx, target.subjectId, target.region),
+    });
+  }
+
+  private async view(
+    target: Target,
+    key: StoredSubjectKey,
+    record: StoredRecord,
+    fields: readonly string[],
+    decision: Decision,
+  ): Promise<RecordView> {
+    const ref = this.ref(target, record.recordId);
+    const opened = await this.sealer.open(
+      key,
+      this.location(target, ref, record.keyVersion),
+      record.envelope,
+    );
+    const { data, masked } = await this.masker.apply(
+      target.region,
+      opened,
+      fields,
+      decision.fields,
+    );
+    return { ...ref, region: target.region, version: record.version, data, masked };
   }
 
   private target(rawSubjectId: string, collectionName: string): Target {
@@ -193,6 +236,14 @@ export class RecordsService {
       subjectId: subject.value,
       collection: this.catalog.collection(collectionName),
     };
+  }
+
+  private ref(target: Target, recordId: string): RecordKeyRef {
+    return { subjectId: target.subjectId, collection: target.collection.name, recordId };
+  }
+
+  private location(target: Target, ref: RecordKeyRef, keyVersion: number) {
+    return { ...ref, region: target.region, keyVersion };
   }
 
   /** 404 / 410 unless the subject is live; its key (if it has one yet). */
@@ -224,7 +275,7 @@ export class RecordsService {
     );
   }
 
-  private async indexEntries(target: Target, document: Parameters<typeof blindIndexEntries>[2]) {
+  private async indexEntries(target: Target, document: RecordDocument): Promise<BlindIndexEntry[]> {
     if (target.collection.indexedFields.length === 0) return [];
     const indexKey = await this.regionKeys.key(target.region, BLIND_INDEX_KEY);
     try {

@@ -12,7 +12,7 @@ const fileSchema = z.strictObject({
 });
 
 /**
- * ISO country code → jurisdiction, read from the policy data (`policies/data/jurisdictions`),
+ * ISO country code → jurisdiction, read from the policy data (`policies/bundle/residency/jurisdictions`),
  * so the gateway and the policy bundle agree on where a country's users belong.
  */
 export class JurisdictionMap {

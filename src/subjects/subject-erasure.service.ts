@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { SubjectKeysRepository } from '../keys/subject-keys.repository.js';
 import { SubjectKeysService } from '../keys/subject-keys.service.js';
 import type { RequestContext } from '../platform/http/request-context.js';
+import { AccessDecider } from '../policy/access-decider.js';
 import { RegionRouter } from '../regions/region-router.js';
 import { RecordsRepository } from '../records/records.repository.js';
 import { SubjectErasedError, SubjectNotFoundError } from './subject.errors.js';
@@ -31,11 +32,19 @@ export class SubjectErasureService {
     private readonly keyStore: SubjectKeysRepository,
     private readonly keys: SubjectKeysService,
     private readonly records: RecordsRepository,
+    private readonly access: AccessDecider,
   ) {}
 
-  async erase(_ctx: RequestContext, rawSubjectId: string): Promise<ErasureReceipt> {
+  async erase(ctx: RequestContext, rawSubjectId: string): Promise<ErasureReceipt> {
     const id = SubjectId.parse(rawSubjectId);
     const region = this.router.route(id.homeRegion).region.id;
+    this.access.decide(ctx, {
+      action: 'subject.erase',
+      homeRegion: region,
+      subjectId: id.value,
+      purpose: ctx.purpose ?? 'service-delivery',
+      case: await this.access.resolveCase(ctx, id.value, region),
+    });
     const { receipt, key } = await this.router.transaction(region, async (manager) => {
       const state = await this.keyStore.state(manager, id.value, 'update');
       if (state.state === 'missing') throw new SubjectNotFoundError();

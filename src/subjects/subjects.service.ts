@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../platform/http/request-context.js';
 import { SubjectKeysRepository } from '../keys/subject-keys.repository.js';
 import { SubjectKeysService } from '../keys/subject-keys.service.js';
+import { AccessDecider } from '../policy/access-decider.js';
 import { JurisdictionMap } from '../regions/jurisdiction-map.js';
 import { RegionRouter } from '../regions/region-router.js';
 import { RegionTopology } from '../regions/region-topology.js';
@@ -25,14 +26,20 @@ export class SubjectsService {
     private readonly subjects: SubjectsRepository,
     private readonly keys: SubjectKeysService,
     private readonly keyStore: SubjectKeysRepository,
+    private readonly access: AccessDecider,
   ) {}
 
   /** Creates a subject homed in a region of its country's jurisdiction, and only there. */
-  async create(_ctx: RequestContext, country: string): Promise<Subject> {
+  async create(ctx: RequestContext, country: string): Promise<Subject> {
     const jurisdiction = this.jurisdictions.jurisdictionOf(country);
     if (jurisdiction === undefined) throw new UnknownCountryError(country);
     const home = selectHomeRegion(this.topology.inJurisdiction(jurisdiction));
     if (home === undefined) throw new JurisdictionNotServedError(jurisdiction);
+    this.access.decide(ctx, {
+      action: 'subject.create',
+      homeRegion: home.id,
+      purpose: ctx.purpose ?? 'service-delivery',
+    });
     const id = SubjectId.generate(home.id);
     // The key comes first: if the region's KMS is down, nothing is written.
     const key = await this.keys.generate(home.id, id.value);
@@ -49,9 +56,15 @@ export class SubjectsService {
   }
 
   /** Looks a subject up in its home region, routed by the id alone. */
-  async get(_ctx: RequestContext, rawId: string): Promise<Subject> {
+  async get(ctx: RequestContext, rawId: string): Promise<Subject> {
     const id = SubjectId.parse(rawId);
     const route = this.router.route(id.homeRegion);
+    this.access.requirePurpose(ctx);
+    this.access.decide(ctx, {
+      action: 'subject.read',
+      homeRegion: route.region.id,
+      subjectId: id.value,
+    });
     const subject = await this.router.read(route.region.id, (manager) =>
       this.subjects.find(manager, id.value),
     );

@@ -23,7 +23,7 @@ async function storesHolding(gateway: TestGateway, subjectId: string): Promise<s
 describe('subjects are pinned to their home region', () => {
   let gateway: TestGateway;
   let feedInEu: string;
-  let safetyInUs: string;
+  let signupInUs: string;
 
   before(async () => {
     gateway = await TestGateway.start();
@@ -32,10 +32,10 @@ describe('subjects are pinned to their home region', () => {
       region: 'eu-central-1',
       roles: ['service'],
     });
-    safetyInUs = await gateway.token({
-      service: 'svc:trust-safety',
+    signupInUs = await gateway.token({
+      service: 'svc:signup',
       region: 'us-west-2',
-      roles: ['trust-and-safety'],
+      roles: ['service'],
     });
   });
   after(async () => {
@@ -63,7 +63,7 @@ describe('subjects are pinned to their home region', () => {
   });
 
   it('stores an EU subject only in eu-central-1, whichever service creates it', async () => {
-    for (const token of [feedInEu, safetyInUs]) {
+    for (const token of [feedInEu, signupInUs]) {
       const subject = await create(token, 'DE');
       assert.deepEqual(subject, { ...subject, homeRegion: 'eu-central-1', jurisdiction: 'EU' });
       assert.deepEqual(await storesHolding(gateway, subject.subjectId), ['eu-central-1']);
@@ -71,13 +71,13 @@ describe('subjects are pinned to their home region', () => {
   });
 
   it('maps territories and EEA countries to their jurisdiction (from the policy data)', async () => {
-    assert.equal((await create(safetyInUs, 'PR')).jurisdiction, 'US');
-    assert.equal((await create(safetyInUs, 'no')).jurisdiction, 'EU');
+    assert.equal((await create(signupInUs, 'PR')).jurisdiction, 'US');
+    assert.equal((await create(signupInUs, 'no')).jurisdiction, 'EU');
   });
 
   it('spreads US subjects over both US regions and never outside the US', async () => {
     const homes = new Map<string, number>();
-    const subjects = await Promise.all(Array.from({ length: 24 }, () => create(safetyInUs, 'US')));
+    const subjects = await Promise.all(Array.from({ length: 24 }, () => create(signupInUs, 'US')));
     for (const subject of subjects)
       homes.set(subject.homeRegion, (homes.get(subject.homeRegion) ?? 0) + 1);
     assert.deepEqual([...homes.keys()].sort(), ['us-east-1', 'us-west-2']);
@@ -92,7 +92,7 @@ describe('subjects are pinned to their home region', () => {
   it('reads a subject back through its self-routing id', async () => {
     const subject = await create(feedInEu, 'FR');
     const read = await gateway.request<CreatedSubject>('GET', `/v1/subjects/${subject.subjectId}`, {
-      token: safetyInUs,
+      token: signupInUs,
     });
     assert.equal(read.status, 200);
     assert.equal(read.body.subjectId, subject.subjectId);

@@ -22,6 +22,8 @@ export interface RequestOptions {
   /** Sent as-is instead of JSON-encoding `body`. */
   readonly rawBody?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** X-Purpose; `service-delivery` by default on authenticated requests, `null` to omit it. */
+  readonly purpose?: string | null;
 }
 
 export interface TestGatewayOptions {
@@ -86,6 +88,7 @@ export class TestGateway {
       }),
       GATEWAY_JWKS_FILE: keys.jwksFile,
       GATEWAY_INSTANCE_ID: 'test-gateway',
+      GATEWAY_POLICY_PUBLIC_KEY_FILE: 'policies/keys/dev-bundle-signing.pub.pem',
       ...env,
     });
   }
@@ -101,6 +104,13 @@ export class TestGateway {
   ): Promise<TestResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+    const purpose =
+      options.purpose === undefined
+        ? options.token === undefined
+          ? null
+          : 'service-delivery'
+        : options.purpose;
+    if (purpose !== null) headers['x-purpose'] ??= purpose;
     let body: string | undefined = options.rawBody;
     if (body === undefined && options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined) headers['content-type'] ??= 'application/json';

@@ -141,6 +141,13 @@ async function main(): Promise<number> {
       PORT: String(port),
       GATEWAY_TOPOLOGY_FILE: topologyFile,
       GATEWAY_JWKS_FILE: keys.jwksFile,
+      // The committed dev bundle is signed with the DEV ONLY key in policies/keys.
+      GATEWAY_POLICY_PUBLIC_KEY_FILE: join(
+        PROJECT_ROOT,
+        'policies',
+        'keys',
+        'dev-bundle-signing.pub.pem',
+      ),
       GATEWAY_LOG_FORMAT: process.env['GATEWAY_LOG_FORMAT'] ?? 'pretty',
       AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,

@@ -25,6 +25,7 @@ describe('loadGatewayConfig', () => {
     const config = loadGatewayConfig({
       GATEWAY_TOPOLOGY: JSON.stringify({ regions: [REGION] }),
       GATEWAY_JWKS_FILE: '/etc/jwks.json',
+      GATEWAY_POLICY_PUBLIC_KEY_FILE: '/etc/policy.pub.pem',
     });
     assert.equal(config.port, 8080);
     assert.equal(config.auth.audience, 'residency-gateway');
@@ -41,6 +42,7 @@ describe('loadGatewayConfig', () => {
         regions: [REGION, { ...REGION, id: 'us-west-2', poolSize: 3 }],
       }),
       GATEWAY_JWKS_URL: 'https://keys.internal/jwks.json',
+      GATEWAY_POLICY_PUBLIC_KEY_FILE: '/etc/policy.pub.pem',
       GATEWAY_DB_POOL_SIZE: '25',
     });
     assert.deepEqual(

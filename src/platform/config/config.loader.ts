@@ -41,6 +41,10 @@ const envSchema = z.object({
   GATEWAY_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
   GATEWAY_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   GATEWAY_POLICY_DATA_DIR: z.string().min(1).optional(),
+  GATEWAY_POLICY_BUNDLE: z.string().min(1).default('policies/dist/bundle.tar.gz'),
+  GATEWAY_POLICY_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  GATEWAY_POLICY_RELOAD_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
+  GATEWAY_POLICY_MEMORY_MAX_PAGES: z.coerce.number().int().min(8).max(16_384).default(256),
   GATEWAY_KMS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
   GATEWAY_KEY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   GATEWAY_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
@@ -183,6 +187,11 @@ export function loadGatewayConfig(
   );
   const jwks: JwksSource =
     options.storesOnly === true ? { kind: 'file', path: '' } : jwksSource(values, problems);
+  if (options.storesOnly !== true && values.GATEWAY_POLICY_PUBLIC_KEY_FILE === undefined) {
+    problems.push(
+      'policy bundles are verified: set GATEWAY_POLICY_PUBLIC_KEY_FILE to the bundle signing public key',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -201,13 +210,22 @@ export function loadGatewayConfig(
       connectTimeoutMs: values.GATEWAY_DB_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: values.GATEWAY_DB_STATEMENT_TIMEOUT_MS,
     },
+    policy: {
+      bundleSource: /^https?:\/\//.test(values.GATEWAY_POLICY_BUNDLE)
+        ? values.GATEWAY_POLICY_BUNDLE
+        : resolvePath(values.GATEWAY_POLICY_BUNDLE),
+      publicKeyFile: resolvePath(values.GATEWAY_POLICY_PUBLIC_KEY_FILE ?? ''),
+      reloadIntervalMs: values.GATEWAY_POLICY_RELOAD_SECONDS * 1000,
+      memoryInitialPages: Math.min(16, values.GATEWAY_POLICY_MEMORY_MAX_PAGES),
+      memoryMaximumPages: values.GATEWAY_POLICY_MEMORY_MAX_PAGES,
+    },
     keys: {
       kmsTimeoutMs: values.GATEWAY_KMS_TIMEOUT_MS,
       cacheMaxEntries: values.GATEWAY_KEY_CACHE_MAX_ENTRIES,
       cacheTtlMs: values.GATEWAY_KEY_CACHE_TTL_SECONDS * 1000,
       blindIndexBytes: values.GATEWAY_BLIND_INDEX_BYTES,
     },
-    policyDataDir: resolvePath(values.GATEWAY_POLICY_DATA_DIR ?? 'policies/data'),
+    policyDataDir: resolvePath(values.GATEWAY_POLICY_DATA_DIR ?? 'policies/bundle/residency'),
     regions,
   };
 }

@@ -50,6 +50,15 @@ export interface GatewayConfig {
     /** Bytes kept of each blind-index HMAC (shorter: more false positives, less linkability). */
     readonly blindIndexBytes: number;
   };
+  readonly policy: {
+    /** A bundle file path or an http(s) URL, polled for new revisions. */
+    readonly bundleSource: string;
+    /** PEM public key the bundle signature must verify against. */
+    readonly publicKeyFile: string;
+    readonly reloadIntervalMs: number;
+    readonly memoryInitialPages: number;
+    readonly memoryMaximumPages: number;
+  };
   /** Folder with the policy bundle's data (country → jurisdiction map, later the catalog). */
   readonly policyDataDir: string;
   readonly regions: readonly RegionConfig[];

@@ -13,4 +13,10 @@ export interface Caller {
 export interface RequestContext {
   readonly requestId: string;
   readonly caller: Caller;
+  /** `X-Purpose`, validated for shape (the policy decides whether it is known and granted). */
+  readonly purpose: string | null;
+  /** `X-Case-Id`, unparsed. */
+  readonly caseId: string | null;
+  /** Ids of the decisions taken for this request, sent back as `X-Decision-Id`. */
+  readonly decisionIds: string[];
 }

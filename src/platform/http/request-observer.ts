@@ -17,6 +17,9 @@ export function observeRequests(
 ): void {
   fastify.addHook('onSend', async (request, reply, payload) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
+    const decisions = (request as { decisionIds?: string[] }).decisionIds;
+    if (decisions !== undefined && decisions.length > 0)
+      void reply.header('X-Decision-Id', decisions.join(', '));
     return payload;
   });
   fastify.addHook('onResponse', async (request, reply) => {

@@ -1,0 +1,318 @@
+# METADATA
+# title: residency-gateway access decisions
+# description: |
+#   Every access the gateway serves is decided here (DESIGN §7). The entrypoint
+#   `residency/decision` returns {allow, reasons, fields, break_glass}. Fields the decision
+#   does not list are redacted by the gateway.
+package residency
+
+role_grants := data.residency.roles
+
+collections := data.residency.catalog.collections
+
+service_narrowing := data.residency.services
+
+excepted_classes := {"public", "metadata"}
+
+# Field actions per access mode and data class.
+mode_field_actions := {
+	"full": {
+		"public": "allow", "metadata": "allow", "pseudonymous": "allow",
+		"pii": "allow", "sensitive": "allow", "content": "allow",
+	},
+	"excepted": {
+		"public": "allow", "metadata": "allow", "pseudonymous": "redact",
+		"pii": "redact", "sensitive": "redact", "content": "redact",
+	},
+	"recommendation": {
+		"public": "allow", "metadata": "allow", "pseudonymous": "pseudonymize",
+		"pii": "redact", "sensitive": "redact", "content": "redact",
+	},
+	"moderation": {
+		"public": "allow", "metadata": "allow", "pseudonymous": "allow",
+		"pii": "redact", "sensitive": "redact", "content": "allow",
+	},
+}
+
+record_read_actions := {"read", "list", "query"}
+
+record_write_actions := {"write", "delete"}
+
+subject_actions := {"subject.create", "subject.read", "subject.erase"}
+
+case_actions := {"case.open", "case.read", "case.approve", "case.close"}
+
+known_actions := ((record_read_actions | record_write_actions) | subject_actions) | (case_actions | {"audit.read"})
+
+record_actions := record_read_actions | record_write_actions
+
+# --- who is asking ----------------------------------------------------------------------
+
+caller_roles := {r | some r in input.caller.roles}
+
+unknown_roles := {r | some r in caller_roles; not role_grants[r]}
+
+role_purposes := {p | some r in caller_roles; some p in role_grants[r].purposes}
+
+known_purposes := {p | some role in role_grants; some p in role.purposes}
+
+# A named service may be narrowed to fewer purposes than its roles grant.
+granted_purposes := role_purposes & {p | some p in service_narrowing[input.caller.service].purposes} if {
+	service_narrowing[input.caller.service]
+} else := role_purposes
+
+same_jurisdiction if input.caller.jurisdiction == input.resource.jurisdiction
+
+# --- the case, resolved by the gateway from X-Case-Id -------------------------------------
+
+has_case if is_object(input.case)
+
+case_names_subject if input.case.names_subject == true
+
+case_in_subject_jurisdiction if input.case.jurisdiction == input.resource.jurisdiction
+
+open_user_report if {
+	input.case.kind == "user-report"
+	input.case.status == "open"
+	case_names_subject
+	case_in_subject_jurisdiction
+}
+
+approved_legal_request if {
+	input.case.kind == "legal-request"
+	input.case.status == "approved"
+	case_names_subject
+}
+
+# --- how a record read is served ----------------------------------------------------------
+
+read_mode := "full" if {
+	input.purpose == "legal-process"
+	approved_legal_request
+} else := "moderation" if {
+	input.purpose == "moderation"
+	"moderator" in caller_roles
+	open_user_report
+	same_jurisdiction
+} else := "recommendation" if {
+	input.purpose == "recommendation"
+} else := "full" if {
+	input.purpose in {"service-delivery", "dsar"}
+	same_jurisdiction
+} else := "excepted" if {
+	input.purpose in {"service-delivery", "dsar"}
+	not same_jurisdiction
+}
+
+requested_fields := {f | some f in input.resource.fields}
+
+field_class(f) := collections[input.resource.collection].fields[f].class
+
+fields := {f: mode_field_actions[read_mode][field_class(f)] | some f in requested_fields} if {
+	input.action in record_read_actions
+} else := {}
+
+# --- deny reasons: any one of them denies ---------------------------------------------------
+
+deny contains "unknown_action" if not input.action in known_actions
+
+deny contains "no_roles" if count(caller_roles) == 0
+
+deny contains "unknown_role" if count(unknown_roles) > 0
+
+deny contains "unknown_purpose" if {
+	is_string(input.purpose)
+	not input.purpose in known_purposes
+}
+
+deny contains "purpose_not_granted" if {
+	input.purpose in known_purposes
+	not input.purpose in granted_purposes
+}
+
+deny contains "auditor_reads_audit_log_only" if {
+	"auditor" in caller_roles
+	input.action in (record_actions | subject_actions)
+	not input.purpose in granted_purposes
+}
+
+deny contains "purpose_required" if {
+	input.action in (record_actions | subject_actions)
+	not is_string(input.purpose)
+}
+
+deny contains "unknown_collection" if {
+	input.action in record_actions
+	not collections[input.resource.collection]
+}
+
+deny contains "unknown_field" if {
+	input.action in record_read_actions
+	collections[input.resource.collection]
+	some f in requested_fields
+	not collections[input.resource.collection].fields[f]
+}
+
+# Reads.
+
+deny contains "case_required" if {
+	input.action in record_read_actions
+	input.purpose in {"moderation", "legal-process"}
+	not has_case
+}
+
+deny contains "case_not_open" if {
+	input.action in record_read_actions
+	input.purpose == "moderation"
+	has_case
+	not open_user_report
+}
+
+deny contains "outside_jurisdiction" if {
+	input.action in record_read_actions
+	input.purpose == "moderation"
+	open_user_report
+	not same_jurisdiction
+}
+
+deny contains "moderator_role_required" if {
+	input.action in record_read_actions
+	input.purpose == "moderation"
+	not "moderator" in caller_roles
+}
+
+deny contains "case_not_approved" if {
+	input.action in record_read_actions
+	input.purpose == "legal-process"
+	has_case
+	not approved_legal_request
+}
+
+deny contains "cross_border_content_only" if {
+	input.action in record_read_actions
+	read_mode == "excepted"
+	count(requested_fields) > 0
+	every f in requested_fields {
+		field_class(f) == "content"
+	}
+}
+
+# Writes into a jurisdiction are allowed for the owning services; removals need a reason.
+
+deny contains "write_purpose" if {
+	input.action in {"write", "subject.create"}
+	is_string(input.purpose)
+	not input.purpose in {"service-delivery", "dsar"}
+}
+
+deny contains "delete_not_permitted" if {
+	input.action in {"delete", "subject.erase"}
+	not removal_permitted
+}
+
+removal_permitted if input.purpose == "dsar"
+
+removal_permitted if {
+	input.purpose == "service-delivery"
+	same_jurisdiction
+}
+
+removal_permitted if {
+	input.purpose == "legal-process"
+	approved_legal_request
+}
+
+removal_permitted if {
+	input.action == "delete"
+	input.purpose == "moderation"
+	"moderator" in caller_roles
+	open_user_report
+	same_jurisdiction
+}
+
+# Cases.
+
+deny contains "role_required" if {
+	input.action == "case.open"
+	input.case.kind == "user-report"
+	not "trust-and-safety" in caller_roles
+}
+
+deny contains "role_required" if {
+	input.action == "case.open"
+	input.case.kind == "legal-request"
+	not "legal" in caller_roles
+}
+
+deny contains "role_required" if {
+	input.action in {"case.read", "case.close"}
+	count(caller_roles & {"trust-and-safety", "moderator", "legal"}) == 0
+}
+
+deny contains "role_required" if {
+	input.action == "case.approve"
+	not "legal" in caller_roles
+}
+
+deny contains "not_approvable" if {
+	input.action == "case.approve"
+	not approvable
+}
+
+approvable if {
+	input.case.kind == "legal-request"
+	input.case.status == "open"
+}
+
+deny contains "two_person_rule" if {
+	input.action == "case.approve"
+	input.case.opened_by == input.caller.service
+}
+
+# The audit log.
+
+deny contains "auditor_role_required" if {
+	input.action == "audit.read"
+	not "auditor" in caller_roles
+}
+
+# --- the decision ---------------------------------------------------------------------------
+
+allow if count(deny) == 0
+
+grant_reason := "legal_process_break_glass" if {
+	input.action in record_actions
+	input.purpose == "legal-process"
+} else := "moderation_case" if {
+	input.purpose == "moderation"
+} else := sprintf("read_%s", [read_mode]) if {
+	input.action in record_read_actions
+} else := "permitted"
+
+break_glass if {
+	allow
+	input.purpose == "legal-process"
+	approved_legal_request
+}
+
+reasons := sort([r | some r in deny]) if not allow
+
+reasons := [grant_reason] if allow
+
+decision := {
+	"allow": allow,
+	"reasons": reasons,
+	"fields": fields,
+	"break_glass": break_glass,
+} if {
+	allow
+} else := {
+	"allow": false,
+	"reasons": reasons,
+	"fields": {},
+	"break_glass": false,
+}
+
+default allow := false
+
+default break_glass := false

@@ -1,0 +1,283 @@
+package residency_test
+
+import data.residency
+
+us_subject := {
+	"subject": "s1.us-east-1.0123456789abcdefghjkmnpqrs",
+	"homeRegion": "us-east-1",
+	"jurisdiction": "US",
+}
+
+profile_fields := ["displayName", "username", "email", "phone", "birthDate", "country", "createdAt"]
+
+message_fields := ["conversationId", "senderId", "recipientId", "body", "sentAt"]
+
+caller(service, region, jurisdiction, roles) := {
+	"service": service,
+	"region": region,
+	"jurisdiction": jurisdiction,
+	"roles": roles,
+}
+
+us_feed := caller("svc:feed", "us-east-1", "US", ["service"])
+
+eu_feed := caller("svc:feed", "eu-central-1", "EU", ["service"])
+
+us_moderator := caller("svc:moderation", "us-west-2", "US", ["moderator"])
+
+eu_moderator := caller("svc:moderation", "eu-central-1", "EU", ["moderator"])
+
+read(who, purpose, collection, fields) := {
+	"caller": who,
+	"action": "read",
+	"purpose": purpose,
+	"case": null,
+	"resource": object.union(us_subject, {"collection": collection, "fields": fields}),
+	"now": "2026-11-26T12:00:00Z",
+}
+
+with_case(request, kase) := object.union(request, {"case": kase})
+
+user_report(status) := {
+	"id": "c1.us-east-1.0123456789abcdefghjkmnpqrs",
+	"kind": "user-report",
+	"status": status,
+	"names_subject": true,
+	"jurisdiction": "US",
+	"opened_by": "svc:trust-safety",
+}
+
+legal_request(status) := object.union(user_report(status), {"kind": "legal-request", "opened_by": "svc:legal-intake"})
+
+decide(request) := d if {
+	d := residency.decision with input as request
+}
+
+# Rule 2: same jurisdiction, service-delivery: every field.
+test_same_jurisdiction_service_delivery_reads_all_fields if {
+	d := decide(read(us_feed, "service-delivery", "profile", profile_fields))
+	d.allow
+	d.reasons == ["read_full"]
+	every f in profile_fields {
+		d.fields[f] == "allow"
+	}
+	not d.break_glass
+}
+
+# Rule 3: another jurisdiction gets excepted fields only.
+test_cross_border_profile_read_gets_excepted_fields_only if {
+	d := decide(read(eu_feed, "service-delivery", "profile", profile_fields))
+	d.allow
+	d.fields == {
+		"displayName": "allow", "username": "allow", "country": "allow", "createdAt": "allow",
+		"email": "redact", "phone": "redact", "birthDate": "redact",
+	}
+}
+
+test_cross_border_request_for_content_only_is_denied if {
+	d := decide(read(eu_feed, "service-delivery", "direct_message", ["body"]))
+	not d.allow
+	d.reasons == ["cross_border_content_only"]
+	d.fields == {}
+}
+
+test_cross_border_message_read_redacts_content if {
+	d := decide(read(eu_feed, "service-delivery", "direct_message", message_fields))
+	d.allow
+	d.fields.body == "redact"
+	d.fields.senderId == "redact"
+	d.fields.sentAt == "allow"
+}
+
+# Rule 4: recommendation pseudonymizes identifiers and never sees pii, sensitive or content.
+test_recommendation_pseudonymizes_identifiers if {
+	d := decide(read(eu_feed, "recommendation", "direct_message", message_fields))
+	d.allow
+	d.fields == {
+		"conversationId": "pseudonymize", "senderId": "pseudonymize", "recipientId": "pseudonymize",
+		"body": "redact", "sentAt": "allow",
+	}
+}
+
+test_recommendation_never_sees_pii_even_in_jurisdiction if {
+	d := decide(read(us_feed, "recommendation", "profile", profile_fields))
+	d.allow
+	d.fields.email == "redact"
+	d.fields.birthDate == "redact"
+	d.fields.username == "allow"
+}
+
+test_named_service_is_narrowed_to_its_purposes if {
+	recs := caller("svc:recommendations", "us-east-1", "US", ["service"])
+	denied := decide(read(recs, "service-delivery", "profile", profile_fields))
+	not denied.allow
+	denied.reasons == ["purpose_not_granted"]
+	decide(read(recs, "recommendation", "profile", profile_fields)).allow
+}
+
+# Rule 5: moderation needs an open case naming the subject, the moderator role, and the
+# subject's jurisdiction.
+test_moderation_with_open_case_in_jurisdiction_sees_content if {
+	d := decide(with_case(read(us_moderator, "moderation", "direct_message", message_fields), user_report("open")))
+	d.allow
+	d.reasons == ["moderation_case"]
+	d.fields.body == "allow"
+}
+
+test_moderation_outside_jurisdiction_is_denied if {
+	d := decide(with_case(read(eu_moderator, "moderation", "direct_message", message_fields), user_report("open")))
+	not d.allow
+	d.reasons == ["outside_jurisdiction"]
+}
+
+test_moderation_without_case_is_denied if {
+	d := decide(read(us_moderator, "moderation", "direct_message", message_fields))
+	not d.allow
+	d.reasons == ["case_required"]
+}
+
+test_moderation_with_closed_case_is_denied if {
+	d := decide(with_case(read(us_moderator, "moderation", "direct_message", message_fields), user_report("closed")))
+	not d.allow
+	d.reasons == ["case_not_open"]
+}
+
+test_moderation_with_case_about_someone_else_is_denied if {
+	other := object.union(user_report("open"), {"names_subject": false})
+	d := decide(with_case(read(us_moderator, "moderation", "direct_message", message_fields), other))
+	not d.allow
+	d.reasons == ["case_not_open"]
+}
+
+test_moderation_purpose_needs_the_moderator_role if {
+	d := decide(with_case(read(us_feed, "moderation", "direct_message", message_fields), user_report("open")))
+	not d.allow
+	"purpose_not_granted" in d.reasons
+}
+
+# Rule 6: legal process with an approved legal case: everything, marked break-glass.
+test_legal_process_with_approved_case_is_break_glass if {
+	legal := caller("svc:legal", "eu-central-1", "EU", ["legal"])
+	d := decide(with_case(read(legal, "legal-process", "profile", profile_fields), legal_request("approved")))
+	d.allow
+	d.break_glass
+	d.reasons == ["legal_process_break_glass"]
+	d.fields.birthDate == "allow"
+}
+
+test_legal_process_with_unapproved_case_is_denied if {
+	legal := caller("svc:legal", "us-east-1", "US", ["legal"])
+	d := decide(with_case(read(legal, "legal-process", "profile", profile_fields), legal_request("open")))
+	not d.allow
+	d.reasons == ["case_not_approved"]
+	not d.break_glass
+}
+
+test_legal_process_without_case_is_denied if {
+	legal := caller("svc:legal", "us-east-1", "US", ["legal"])
+	d := decide(read(legal, "legal-process", "profile", profile_fields))
+	d.reasons == ["case_required"]
+}
+
+# Rule 7: auditors never read records.
+test_auditor_reading_a_record_is_denied if {
+	auditor := caller("svc:audit", "us-east-1", "US", ["auditor"])
+	d := decide(read(auditor, "service-delivery", "profile", profile_fields))
+	not d.allow
+	"auditor_reads_audit_log_only" in d.reasons
+}
+
+test_auditor_reads_the_audit_log if {
+	auditor := caller("svc:audit", "us-east-1", "US", ["auditor"])
+	decide({"caller": auditor, "action": "audit.read", "purpose": null, "case": null, "resource": us_subject}).allow
+	not decide({"caller": us_feed, "action": "audit.read", "purpose": null, "case": null, "resource": us_subject}).allow
+}
+
+# Rule 1: unknown purpose, role, collection or action, or an ungranted purpose.
+test_unknown_purpose_is_denied if {
+	d := decide(read(us_feed, "curiosity", "profile", profile_fields))
+	not d.allow
+	d.reasons == ["unknown_purpose"]
+}
+
+test_unknown_role_is_denied if {
+	d := decide(read(caller("svc:x", "us-east-1", "US", ["service", "root"]), "service-delivery", "profile", ["email"]))
+	not d.allow
+	d.reasons == ["unknown_role"]
+}
+
+test_purpose_not_granted_by_any_role_is_denied if {
+	d := decide(read(us_feed, "legal-process", "profile", profile_fields))
+	not d.allow
+	"purpose_not_granted" in d.reasons
+}
+
+test_unknown_collection_and_field_are_denied if {
+	decide(read(us_feed, "service-delivery", "wallet", ["balance"])).reasons == ["unknown_collection"]
+	decide(read(us_feed, "service-delivery", "profile", ["ssn"])).reasons == ["unknown_field"]
+}
+
+test_unknown_action_is_denied if {
+	d := decide(object.union(read(us_feed, "service-delivery", "profile", []), {"action": "export-everything"}))
+	not d.allow
+	d.reasons == ["unknown_action"]
+}
+
+test_missing_purpose_on_a_read_is_denied if {
+	d := decide(read(us_feed, null, "profile", profile_fields))
+	d.reasons == ["purpose_required"]
+}
+
+# Writes into a jurisdiction are allowed; removals need a reason.
+write(who, purpose, action) := object.union(read(who, purpose, "profile", []), {"action": action})
+
+test_writes_into_another_jurisdiction_are_allowed if {
+	d := decide(write(eu_feed, "service-delivery", "write"))
+	d.allow
+	d.fields == {}
+}
+
+test_recommendation_cannot_write if {
+	decide(write(us_feed, "recommendation", "write")).reasons == ["write_purpose"]
+}
+
+test_auditor_cannot_write if {
+	not decide(write(caller("svc:audit", "us-east-1", "US", ["auditor"]), "service-delivery", "write")).allow
+}
+
+test_erasure_needs_dsar_or_the_home_jurisdiction if {
+	privacy := caller("svc:privacy", "eu-central-1", "EU", ["privacy"])
+	decide(write(privacy, "dsar", "subject.erase")).allow
+	decide(write(us_feed, "service-delivery", "subject.erase")).allow
+	decide(write(eu_feed, "service-delivery", "subject.erase")).reasons == ["delete_not_permitted"]
+}
+
+# Cases.
+case_request(who, action, kase) := {
+	"caller": who,
+	"action": action,
+	"purpose": null,
+	"case": kase,
+	"resource": us_subject,
+}
+
+test_user_reports_are_opened_by_trust_and_safety if {
+	tns := caller("svc:trust-safety", "us-east-1", "US", ["trust-and-safety"])
+	decide(case_request(tns, "case.open", user_report("open"))).allow
+	decide(case_request(us_feed, "case.open", user_report("open"))).reasons == ["role_required"]
+}
+
+test_legal_requests_need_two_people if {
+	intake := caller("svc:legal-intake", "us-east-1", "US", ["legal"])
+	counsel := caller("svc:legal-counsel", "us-east-1", "US", ["legal"])
+	decide(case_request(intake, "case.open", legal_request("open"))).allow
+	decide(case_request(intake, "case.approve", legal_request("open"))).reasons == ["two_person_rule"]
+	decide(case_request(counsel, "case.approve", legal_request("open"))).allow
+	decide(case_request(counsel, "case.approve", legal_request("approved"))).reasons == ["not_approvable"]
+	decide(case_request(us_moderator, "case.approve", legal_request("open"))).reasons == ["role_required"]
+}
+
+test_cases_are_read_by_case_roles_only if {
+	decide(case_request(us_moderator, "case.read", user_report("open"))).allow
+	decide(case_request(us_feed, "case.read", user_report("open"))).reasons == ["role_required"]
+}
