@@ -24,13 +24,13 @@ export const Ctx = createParamDecorator(
     if (purpose !== null && !PURPOSE.test(purpose)) {
       throw new InvalidRequestError('X-Purpose must be a purpose name such as service-delivery.');
     }
-    request.decisionIds ??= [];
+    request.decisions ??= { ids: [], breakGlass: false };
     return {
       requestId: request.id,
       caller: request.caller,
       purpose,
       caseId: header(request, 'x-case-id'),
-      decisionIds: request.decisionIds,
+      decisions: request.decisions,
     };
   },
 );

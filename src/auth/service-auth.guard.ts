@@ -1,11 +1,11 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import type { Caller } from '../platform/http/request-context.js';
+import type { Caller, DecisionTrace } from '../platform/http/request-context.js';
 import { PUBLIC_ROUTE } from './public-route.decorator.js';
 import { ServiceTokenVerifier } from './service-token.verifier.js';
 
-export type AuthenticatedRequest = FastifyRequest & { caller?: Caller; decisionIds?: string[] };
+export type AuthenticatedRequest = FastifyRequest & { caller?: Caller; decisions?: DecisionTrace };
 
 /**
  * Global guard: every route requires a verified service token unless marked

@@ -105,7 +105,8 @@ export class AccessDecider {
   /** Decides one access; returns the allow decision or throws PolicyDeniedError (403). */
   decide(ctx: RequestContext, request: AccessRequest): Decision {
     const decision = this.policy.decide(this.input(ctx, request));
-    ctx.decisionIds.push(decision.decisionId);
+    ctx.decisions.ids.push(decision.decisionId);
+    if (decision.break_glass) ctx.decisions.breakGlass = true;
     if (!decision.allow) throw new PolicyDeniedError(decision);
     return decision;
   }

@@ -17,6 +17,12 @@ export interface RequestContext {
   readonly purpose: string | null;
   /** `X-Case-Id`, unparsed. */
   readonly caseId: string | null;
-  /** Ids of the decisions taken for this request, sent back as `X-Decision-Id`. */
-  readonly decisionIds: string[];
+  /** The decisions taken for this request, reported in response headers. */
+  readonly decisions: DecisionTrace;
+}
+
+/** Sent back as `X-Decision-Id` (every decision) and `X-Break-Glass: true` (if any was). */
+export interface DecisionTrace {
+  readonly ids: string[];
+  breakGlass: boolean;
 }

@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { DecisionTrace } from './request-context.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 
 /**
@@ -17,9 +18,11 @@ export function observeRequests(
 ): void {
   fastify.addHook('onSend', async (request, reply, payload) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
-    const decisions = (request as { decisionIds?: string[] }).decisionIds;
-    if (decisions !== undefined && decisions.length > 0)
-      void reply.header('X-Decision-Id', decisions.join(', '));
+    const decisions = (request as { decisions?: DecisionTrace }).decisions;
+    if (decisions !== undefined && decisions.ids.length > 0) {
+      void reply.header('X-Decision-Id', decisions.ids.join(', '));
+    }
+    if (decisions?.breakGlass === true) void reply.header('X-Break-Glass', 'true');
     return payload;
   });
   fastify.addHook('onResponse', async (request, reply) => {
