@@ -26,3 +26,8 @@ export function harnessWorkDir(): string {
     throw new Error(`${HARNESS_ENV} is not set: run the tests through \`npm test\`.`);
   return file.slice(0, file.lastIndexOf('/'));
 }
+
+/** The pinned OPA CLI the harness installed (see tools/policy/opa-cli.ts). */
+export function opaBinary(): string {
+  return process.env['OPA_BIN'] ?? '.tools/bin/opa';
+}

@@ -7,6 +7,7 @@ import { freePort } from '../../tools/local-stack/free-port.js';
 import { LOCAL_AWS_CREDENTIALS } from '../../tools/local-stack/kms-keys.js';
 import { MotoKmsServer, ensureMoto } from '../../tools/local-stack/moto-kms-server.js';
 import { PostgresServer } from '../../tools/local-stack/postgres-server.js';
+import { ensureOpa } from '../../tools/policy/opa-cli.js';
 import { HARNESS_ENV, type HarnessState } from './harness-state.js';
 
 /**
@@ -67,6 +68,7 @@ async function main(): Promise<number> {
         servers.push(server);
       }),
     );
+    const opa = await ensureOpa((message) => process.stdout.write(`harness: ${message}\n`));
     const motoServer = await motoStarting;
     const state: HarnessState = {
       kmsEndpoint: motoServer.endpoint,
@@ -98,6 +100,7 @@ async function main(): Promise<number> {
           env: {
             ...process.env,
             [HARNESS_ENV]: stateFile,
+            OPA_BIN: opa,
             AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
             AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
             AWS_EC2_METADATA_DISABLED: 'true',
