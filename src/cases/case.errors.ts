@@ -1,4 +1,4 @@
-import { NotFoundError, UnprocessableError } from '../platform/errors/domain-error.js';
+import { DomainError, NotFoundError, UnprocessableError } from '../platform/errors/domain-error.js';
 
 export class CaseNotFoundError extends NotFoundError {
   constructor() {
@@ -13,5 +13,13 @@ export class CaseSpansRegionsError extends UnprocessableError {
       'Case spans regions',
       'A case is stored in the home region of the subjects it names; open one case per region.',
     );
+  }
+}
+
+export class CaseChangedError extends DomainError {
+  constructor() {
+    super('case_changed', 409, 'Case changed', {
+      detail: 'The case changed while the request was decided; retry.',
+    });
   }
 }

@@ -9,7 +9,7 @@ import { RegionTopology } from '../regions/region-topology.js';
 import { SubjectErasedError, SubjectNotFoundError } from '../subjects/subject.errors.js';
 import { SubjectId } from '../subjects/subject-id.js';
 import type { Case, CaseKind } from './case.js';
-import { CaseNotFoundError, CaseSpansRegionsError } from './case.errors.js';
+import { CaseChangedError, CaseNotFoundError, CaseSpansRegionsError } from './case.errors.js';
 import { CASE_IDS, caseHomeRegion } from './case-id.js';
 import { CasesRepository } from './cases.repository.js';
 
@@ -49,14 +49,14 @@ export class CasesService {
       jurisdiction: this.jurisdiction(region),
       opened_by: ctx.caller.service,
     };
-    this.access.decide(ctx, {
+    const authorized = await this.access.authorize(ctx, {
       action: 'case.open',
       homeRegion: region,
       subjectId: ids[0]?.value ?? '',
       case: proposed,
       purpose: null,
     });
-    const found = await this.router.transaction(region, async (manager) => {
+    const found = await this.access.run(authorized, async (manager) => {
       for (const id of ids) await this.requireLiveSubject(manager, id.value);
       return this.cases.insert(manager, {
         id: CASE_IDS.generate(region),
@@ -74,12 +74,14 @@ export class CasesService {
     this.router.route(region);
     const found = await this.router.read(region, (manager) => this.cases.find(manager, caseId));
     if (found === undefined) throw new CaseNotFoundError();
-    this.access.decide(ctx, {
+    const authorized = await this.access.authorize(ctx, {
       action: 'case.read',
       homeRegion: region,
       case: this.policyCase(found, region),
       purpose: null,
     });
+    // The case was read to decide; the read is logged like any other access.
+    await this.access.run(authorized, () => Promise.resolve());
     return { found, region };
   }
 
@@ -99,15 +101,18 @@ export class CasesService {
   ): Promise<{ found: Case; region: string }> {
     const region = caseHomeRegion(caseId);
     this.router.route(region);
-    const found = await this.router.transaction(region, async (manager) => {
+    const before = await this.router.read(region, (manager) => this.cases.find(manager, caseId));
+    if (before === undefined) throw new CaseNotFoundError();
+    const authorized = await this.access.authorize(ctx, {
+      action,
+      homeRegion: region,
+      case: this.policyCase(before, region),
+      purpose: null,
+    });
+    const found = await this.access.run(authorized, async (manager) => {
       const current = await this.cases.find(manager, caseId, true);
-      if (current === undefined) throw new CaseNotFoundError();
-      this.access.decide(ctx, {
-        action,
-        homeRegion: region,
-        case: this.policyCase(current, region),
-        purpose: null,
-      });
+      // Decided on the case as it was read; if it changed since, decide again.
+      if (current?.status !== before.status) throw new CaseChangedError();
       return this.cases.setStatus(manager, caseId, status, ctx.caller.service);
     });
     return { found, region };

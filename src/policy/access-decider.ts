@@ -1,7 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AuditLogWriter } from '../audit/audit-log.writer.js';
 import { caseHomeRegion } from '../cases/case-id.js';
 import { CasesRepository } from '../cases/cases.repository.js';
-import { InvalidRequestError } from '../platform/errors/domain-error.js';
+import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
+import type { GatewayConfig } from '../platform/config/gateway-config.js';
+import { DomainError, InvalidRequestError } from '../platform/errors/domain-error.js';
 import type { RequestContext } from '../platform/http/request-context.js';
 import { RegionRouter } from '../regions/region-router.js';
 import { RegionTopology } from '../regions/region-topology.js';
@@ -26,7 +30,7 @@ export type AccessAction =
 
 export interface AccessRequest {
   readonly action: AccessAction;
-  /** The region whose data is touched; its jurisdiction is the resource's. */
+  /** The region whose data is touched: its jurisdiction is the resource's, its log records the decision. */
   readonly homeRegion: string;
   readonly subjectId?: string;
   readonly collection?: string;
@@ -34,6 +38,12 @@ export interface AccessRequest {
   readonly case?: PolicyCase | null;
   /** Overrides the request's X-Purpose (writes default to service-delivery). */
   readonly purpose?: string | null;
+}
+
+/** An allowed decision, to be carried out (and logged) with {@link AccessDecider.run}. */
+export interface Authorized {
+  readonly decision: Decision;
+  readonly region: string;
 }
 
 export class PurposeRequiredError extends InvalidRequestError {
@@ -44,20 +54,29 @@ export class PurposeRequiredError extends InvalidRequestError {
   }
 }
 
+type Outcome<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: DomainError };
+
 /**
- * Builds the policy input for an access, with everything resolved up front (the caller from
- * its verified token, the case from the subject's home store, the resource's jurisdiction,
- * `now`), asks the policy, records the decision id on the request, and throws 403 on a deny.
+ * The policy enforcement point. Builds the policy input with everything resolved up front (the
+ * caller from its verified token, the case from the subject's home store, the resource's
+ * jurisdiction, `now`), asks the policy, and makes sure every decision is logged in the
+ * region that holds the data: a deny in a transaction of its own before the 403, an allow in
+ * the same transaction as the access ({@link run}).
  */
 @Injectable()
 export class AccessDecider {
   private readonly cases = new CasesRepository();
+  private readonly audit: AuditLogWriter;
 
   constructor(
     private readonly policy: PolicyService,
     private readonly topology: RegionTopology,
     private readonly router: RegionRouter,
-  ) {}
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.audit = new AuditLogWriter(config.instanceId);
+  }
 
   /** X-Purpose, or 400 `purpose_required`. */
   requirePurpose(ctx: RequestContext): string {
@@ -102,13 +121,63 @@ export class AccessDecider {
     };
   }
 
-  /** Decides one access; returns the allow decision or throws PolicyDeniedError (403). */
-  decide(ctx: RequestContext, request: AccessRequest): Decision {
+  /**
+   * Decides one access. A deny is logged in the region's decision log, then answered 403; an
+   * allow is returned to be carried out with {@link run}, which logs it.
+   */
+  async authorize(ctx: RequestContext, request: AccessRequest): Promise<Authorized> {
     const decision = this.policy.decide(this.input(ctx, request));
     ctx.decisions.ids.push(decision.decisionId);
+    if (!decision.allow) {
+      await this.router.transaction(request.homeRegion, (manager) =>
+        this.audit.append(manager, request.homeRegion, decision),
+      );
+      throw new PolicyDeniedError(decision);
+    }
     if (decision.break_glass) ctx.decisions.breakGlass = true;
-    if (!decision.allow) throw new PolicyDeniedError(decision);
-    return decision;
+    return { decision, region: request.homeRegion };
+  }
+
+  /**
+   * Work an allowed access needs before its transaction (KMS calls, sealing). If it fails, the
+   * access never happens, and the decision is logged on its own before the error propagates.
+   */
+  async prepare<T>(authorized: Authorized, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      await this.router
+        .transaction(authorized.region, (manager) =>
+          this.audit.append(manager, authorized.region, authorized.decision),
+        )
+        .catch(() => undefined); // the original failure is what the caller needs to see
+      throw error;
+    }
+  }
+
+  /**
+   * Carries out an allowed access in one transaction of the region's store, with its decision
+   * appended to the region's log in that same transaction: if the log cannot be written, the
+   * access fails and nothing changes. If the access itself fails for a domain reason (not
+   * found, version conflict...), its changes are rolled back but the decision stays logged.
+   */
+  async run<T>(authorized: Authorized, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const outcome = await this.router.transaction<Outcome<T>>(
+      authorized.region,
+      async (manager) => {
+        await this.audit.append(manager, authorized.region, authorized.decision);
+        await manager.query('SAVEPOINT access');
+        try {
+          return { ok: true, value: await work(manager) };
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          await manager.query('ROLLBACK TO SAVEPOINT access');
+          return { ok: false, error };
+        }
+      },
+    );
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
   }
 
   private input(ctx: RequestContext, request: AccessRequest): PolicyInput {

@@ -11,7 +11,7 @@ import { SubjectKeysService } from '../keys/subject-keys.service.js';
 import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
 import type { GatewayConfig } from '../platform/config/gateway-config.js';
 import type { RequestContext } from '../platform/http/request-context.js';
-import { AccessDecider, type AccessAction } from '../policy/access-decider.js';
+import { AccessDecider, type AccessAction, type Authorized } from '../policy/access-decider.js';
 import type { Decision } from '../policy/decision.js';
 import { FieldMasker } from '../policy/field-masker.js';
 import { RegionRouter } from '../regions/region-router.js';
@@ -69,31 +69,36 @@ export class RecordsService {
     const target = this.target(subjectId, collectionName);
     const ref = this.ref(target, parseRecordId(rawRecordId));
     const document = this.catalog.validate(collectionName, body);
-    await this.decideWrite(ctx, target, 'write', Object.keys(document));
+    const authorized = await this.decideWrite(ctx, target, 'write', Object.keys(document));
 
     // Everything that needs KMS happens before the transaction: a KMS failure writes nothing.
-    const key = await this.liveKey(target);
-    const envelope = await this.sealer.seal(
-      key,
-      this.location(target, ref, key.keyVersion),
-      document,
-    );
-    const indexEntries = await this.indexEntries(target, document);
-    try {
-      return await this.router.transaction(target.region, async (manager) => {
-        await this.requireLive(manager, target.subjectId, 'share');
-        const current = await this.records.lockVersion(manager, ref);
-        checkPrecondition(precondition, current);
-        const version = (current ?? 0) + 1;
+    const { key, envelope, indexEntries } = await this.access.prepare(authorized, async () => {
+      const subjectKey = await this.liveKey(target);
+      return {
+        key: subjectKey,
+        envelope: await this.sealer.seal(
+          subjectKey,
+          this.location(target, ref, subjectKey.keyVersion),
+          document,
+        ),
+        indexEntries: await this.indexEntries(target, document),
+      };
+    });
+    return this.access.run(authorized, async (manager) => {
+      await this.requireLive(manager, target.subjectId, 'share');
+      const current = await this.records.lockVersion(manager, ref);
+      checkPrecondition(precondition, current);
+      const version = (current ?? 0) + 1;
+      try {
         await this.records.write(manager, ref, { version, keyVersion: key.keyVersion, envelope });
-        await this.records.replaceIndex(manager, ref, indexEntries);
-        return { ...ref, region: target.region, version, created: current === null };
-      });
-    } catch (error) {
-      // Two creators raced for a new record id: the loser changes nothing.
-      if (driverCode(error) === UNIQUE_VIOLATION) throw new VersionConflictError(1);
-      throw error;
-    }
+      } catch (error) {
+        // Two creators raced for a new record id: the loser changes nothing.
+        if (driverCode(error) === UNIQUE_VIOLATION) throw new VersionConflictError(1);
+        throw error;
+      }
+      await this.records.replaceIndex(manager, ref, indexEntries);
+      return { ...ref, region: target.region, version, created: current === null };
+    });
   }
 
   async get(
@@ -106,13 +111,13 @@ export class RecordsService {
     const target = this.target(subjectId, collectionName);
     const ref = this.ref(target, parseRecordId(rawRecordId));
     const fields = requestedFields ?? [...target.collection.fields.keys()];
-    const decision = await this.decideRead(ctx, target, 'read', fields);
-    const { key, record } = await this.router.read(target.region, async (manager) => ({
+    const authorized = await this.decideRead(ctx, target, 'read', fields);
+    const { key, record } = await this.access.run(authorized, async (manager) => ({
       key: await this.requireLive(manager, target.subjectId),
       record: await this.records.find(manager, ref),
     }));
     if (record === undefined || key === undefined) throw new RecordNotFoundError();
-    return this.view(target, key, record, fields, decision);
+    return this.view(target, key, record, fields, authorized.decision);
   }
 
   async list(
@@ -126,8 +131,8 @@ export class RecordsService {
     const target = this.target(subjectId, collectionName);
     const after = decodeListCursor(cursor);
     const fields = requestedFields ?? [...target.collection.fields.keys()];
-    const decision = await this.decideRead(ctx, target, 'list', fields);
-    const { key, rows } = await this.router.read(target.region, async (manager) => ({
+    const authorized = await this.decideRead(ctx, target, 'list', fields);
+    const { key, rows } = await this.access.run(authorized, async (manager) => ({
       key: await this.requireLive(manager, target.subjectId),
       rows: await this.records.page(
         manager,
@@ -141,7 +146,7 @@ export class RecordsService {
     const items: RecordView[] = [];
     for (const record of page) {
       if (key === undefined) throw new RecordNotFoundError();
-      items.push(await this.view(target, key, record, fields, decision));
+      items.push(await this.view(target, key, record, fields, authorized.decision));
     }
     const last = page.at(-1);
     return {
@@ -160,8 +165,8 @@ export class RecordsService {
   ): Promise<void> {
     const target = this.target(subjectId, collectionName);
     const ref = this.ref(target, parseRecordId(rawRecordId));
-    await this.decideWrite(ctx, target, 'delete', []);
-    await this.router.transaction(target.region, async (manager) => {
+    const authorized = await this.decideWrite(ctx, target, 'delete', []);
+    await this.access.run(authorized, async (manager) => {
       await this.requireLive(manager, target.subjectId, 'share');
       const current = await this.records.lockVersion(manager, ref);
       if (current === null) throw new RecordNotFoundError();
@@ -176,9 +181,9 @@ export class RecordsService {
     target: Target,
     action: AccessAction,
     fields: readonly string[],
-  ): Promise<Decision> {
+  ): Promise<Authorized> {
     this.access.requirePurpose(ctx);
-    return this.access.decide(ctx, {
+    return this.access.authorize(ctx, {
       action,
       homeRegion: target.region,
       subjectId: target.subjectId,
@@ -195,7 +200,7 @@ export class RecordsService {
     action: AccessAction,
     fields: readonly string[],
   ) {
-    return this.access.decide(ctx, {
+    return this.access.authorize(ctx, {
       action,
       homeRegion: target.region,
       subjectId: target.subjectId,

@@ -38,14 +38,14 @@ export class SubjectErasureService {
   async erase(ctx: RequestContext, rawSubjectId: string): Promise<ErasureReceipt> {
     const id = SubjectId.parse(rawSubjectId);
     const region = this.router.route(id.homeRegion).region.id;
-    this.access.decide(ctx, {
+    const authorized = await this.access.authorize(ctx, {
       action: 'subject.erase',
       homeRegion: region,
       subjectId: id.value,
       purpose: ctx.purpose ?? 'service-delivery',
       case: await this.access.resolveCase(ctx, id.value, region),
     });
-    const { receipt, key } = await this.router.transaction(region, async (manager) => {
+    const { receipt, key } = await this.access.run(authorized, async (manager) => {
       const state = await this.keyStore.state(manager, id.value, 'update');
       if (state.state === 'missing') throw new SubjectNotFoundError();
       if (state.state === 'erased') throw new SubjectErasedError();

@@ -35,15 +35,16 @@ export class SubjectsService {
     if (jurisdiction === undefined) throw new UnknownCountryError(country);
     const home = selectHomeRegion(this.topology.inJurisdiction(jurisdiction));
     if (home === undefined) throw new JurisdictionNotServedError(jurisdiction);
-    this.access.decide(ctx, {
+    const id = SubjectId.generate(home.id);
+    const authorized = await this.access.authorize(ctx, {
       action: 'subject.create',
       homeRegion: home.id,
+      subjectId: id.value,
       purpose: ctx.purpose ?? 'service-delivery',
     });
-    const id = SubjectId.generate(home.id);
     // The key comes first: if the region's KMS is down, nothing is written.
-    const key = await this.keys.generate(home.id, id.value);
-    return this.router.transaction(home.id, async (manager) => {
+    const key = await this.access.prepare(authorized, () => this.keys.generate(home.id, id.value));
+    return this.access.run(authorized, async (manager) => {
       const subject = await this.subjects.insert(manager, {
         id: id.value,
         homeRegion: home.id,
@@ -60,16 +61,16 @@ export class SubjectsService {
     const id = SubjectId.parse(rawId);
     const route = this.router.route(id.homeRegion);
     this.access.requirePurpose(ctx);
-    this.access.decide(ctx, {
+    const authorized = await this.access.authorize(ctx, {
       action: 'subject.read',
       homeRegion: route.region.id,
       subjectId: id.value,
     });
-    const subject = await this.router.read(route.region.id, (manager) =>
-      this.subjects.find(manager, id.value),
-    );
-    if (subject === undefined) throw new SubjectNotFoundError();
-    if (subject.erasedAt !== null) throw new SubjectErasedError();
-    return subject;
+    return this.access.run(authorized, async (manager) => {
+      const subject = await this.subjects.find(manager, id.value);
+      if (subject === undefined) throw new SubjectNotFoundError();
+      if (subject.erasedAt !== null) throw new SubjectErasedError();
+      return subject;
+    });
   }
 }
