@@ -6,6 +6,7 @@ import type { GatewayConfig } from './platform/config/gateway-config.js';
 import { MetricsModule } from './platform/metrics/metrics.module.js';
 import { PolicyModule } from './policy/policy.module.js';
 import { RegionsModule } from './regions/regions.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { CasesModule } from './cases/cases.module.js';
 import { CatalogModule } from './catalog/catalog.module.js';
 import { KeysModule } from './keys/keys.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         RecordsModule,
         PolicyModule,
         CasesModule,
+        AuditModule,
         HealthModule,
       ],
     };

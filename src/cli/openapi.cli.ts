@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     }),
     GATEWAY_JWKS_FILE: 'unused',
     GATEWAY_POLICY_PUBLIC_KEY_FILE: 'unused',
+    GATEWAY_AUDIT_SIGNING_KEY_FILE: 'unused',
   });
   const document = await renderOpenApiDocument(config);
   mkdirSync(join(PROJECT_ROOT, 'docs'), { recursive: true });

@@ -1,5 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { join } from 'node:path';
 import { createGatewayApp } from '../../src/app.factory.js';
+import { ensureDevCheckpointKey } from '../../src/audit/checkpoints.js';
 import { loadGatewayConfig } from '../../src/platform/config/config.loader.js';
 import type { GatewayConfig } from '../../src/platform/config/gateway-config.js';
 import { migrateAllRegions } from '../../src/platform/database/region-migrator.js';
@@ -89,8 +91,16 @@ export class TestGateway {
       GATEWAY_JWKS_FILE: keys.jwksFile,
       GATEWAY_INSTANCE_ID: 'test-gateway',
       GATEWAY_POLICY_PUBLIC_KEY_FILE: 'policies/keys/dev-bundle-signing.pub.pem',
+      GATEWAY_AUDIT_SIGNING_KEY_FILE: TestGateway.checkpointKeyFile(),
       ...env,
     });
+  }
+
+  /** One checkpoint signing key per test process. */
+  static checkpointKeyFile(): string {
+    const file = join(harnessWorkDir(), `audit-checkpoint-${String(process.pid)}.pem`);
+    ensureDevCheckpointKey(file);
+    return file;
   }
 
   async token(...args: Parameters<TestKeys['token']>): Promise<string> {

@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureDevCheckpointKey } from '../../src/audit/checkpoints.js';
 import { ensureDevKeys, mintDevToken } from '../../src/auth/dev-tokens.js';
 import { loadGatewayConfig } from '../../src/platform/config/config.loader.js';
 import {
@@ -86,6 +87,8 @@ async function main(): Promise<number> {
 
   try {
     const keys = await ensureDevKeys(join(LOCAL_STATE_DIR, 'keys'));
+    const checkpointKey = join(LOCAL_STATE_DIR, 'keys', 'audit-checkpoint.key.pem');
+    ensureDevCheckpointKey(checkpointKey);
 
     const postgresRoot = await localPostgresRoot();
     say(`starting PostgreSQL for ${LOCAL_REGIONS.map((r) => r.id).join(', ')}...`);
@@ -142,6 +145,7 @@ async function main(): Promise<number> {
       GATEWAY_TOPOLOGY_FILE: topologyFile,
       GATEWAY_JWKS_FILE: keys.jwksFile,
       // The committed dev bundle is signed with the DEV ONLY key in policies/keys.
+      GATEWAY_AUDIT_SIGNING_KEY_FILE: checkpointKey,
       GATEWAY_POLICY_PUBLIC_KEY_FILE: join(
         PROJECT_ROOT,
         'policies',

@@ -26,6 +26,7 @@ describe('loadGatewayConfig', () => {
       GATEWAY_TOPOLOGY: JSON.stringify({ regions: [REGION] }),
       GATEWAY_JWKS_FILE: '/etc/jwks.json',
       GATEWAY_POLICY_PUBLIC_KEY_FILE: '/etc/policy.pub.pem',
+      GATEWAY_AUDIT_SIGNING_KEY_FILE: '/etc/audit.pem',
     });
     assert.equal(config.port, 8080);
     assert.equal(config.auth.audience, 'residency-gateway');
@@ -43,6 +44,7 @@ describe('loadGatewayConfig', () => {
       }),
       GATEWAY_JWKS_URL: 'https://keys.internal/jwks.json',
       GATEWAY_POLICY_PUBLIC_KEY_FILE: '/etc/policy.pub.pem',
+      GATEWAY_AUDIT_SIGNING_KEY_FILE: '/etc/audit.pem',
       GATEWAY_DB_POOL_SIZE: '25',
     });
     assert.deepEqual(

@@ -45,6 +45,8 @@ const envSchema = z.object({
   GATEWAY_POLICY_PUBLIC_KEY_FILE: z.string().min(1).optional(),
   GATEWAY_POLICY_RELOAD_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
   GATEWAY_POLICY_MEMORY_MAX_PAGES: z.coerce.number().int().min(8).max(16_384).default(256),
+  GATEWAY_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  GATEWAY_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().min(1).max(86_400).default(300),
   GATEWAY_KMS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
   GATEWAY_KEY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   GATEWAY_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
@@ -187,6 +189,11 @@ export function loadGatewayConfig(
   );
   const jwks: JwksSource =
     options.storesOnly === true ? { kind: 'file', path: '' } : jwksSource(values, problems);
+  if (options.storesOnly !== true && values.GATEWAY_AUDIT_SIGNING_KEY_FILE === undefined) {
+    problems.push(
+      'audit checkpoints are signed: set GATEWAY_AUDIT_SIGNING_KEY_FILE to a PEM private key',
+    );
+  }
   if (options.storesOnly !== true && values.GATEWAY_POLICY_PUBLIC_KEY_FILE === undefined) {
     problems.push(
       'policy bundles are verified: set GATEWAY_POLICY_PUBLIC_KEY_FILE to the bundle signing public key',
@@ -218,6 +225,13 @@ export function loadGatewayConfig(
       reloadIntervalMs: values.GATEWAY_POLICY_RELOAD_SECONDS * 1000,
       memoryInitialPages: Math.min(16, values.GATEWAY_POLICY_MEMORY_MAX_PAGES),
       memoryMaximumPages: values.GATEWAY_POLICY_MEMORY_MAX_PAGES,
+    },
+    audit: {
+      signingKeyFile:
+        values.GATEWAY_AUDIT_SIGNING_KEY_FILE === undefined
+          ? ''
+          : resolvePath(values.GATEWAY_AUDIT_SIGNING_KEY_FILE),
+      checkpointIntervalMs: values.GATEWAY_AUDIT_CHECKPOINT_SECONDS * 1000,
     },
     keys: {
       kmsTimeoutMs: values.GATEWAY_KMS_TIMEOUT_MS,

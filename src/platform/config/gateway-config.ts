@@ -41,6 +41,11 @@ export interface GatewayConfig {
     readonly connectTimeoutMs: number;
     readonly statementTimeoutMs: number;
   };
+  readonly audit: {
+    /** PEM private key (Ed25519 or P-256) that signs chain checkpoints; '' when not configured. */
+    readonly signingKeyFile: string;
+    readonly checkpointIntervalMs: number;
+  };
   readonly keys: {
     /** Per-call KMS timeout. */
     readonly kmsTimeoutMs: number;

@@ -1,0 +1,63 @@
+import type { KeyObject } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { ChainVerifier, type ChainCheckpoint, type VerifyResult } from './audit-chain.verifier.js';
+import { AuditLogReader } from './audit-log.reader.js';
+import { CheckpointRepository, verifyCheckpoint } from './checkpoints.js';
+
+const PAGE = 1000;
+
+export type StoreReader = <T>(work: (manager: EntityManager) => Promise<T>) => Promise<T>;
+
+export interface ChainVerificationOptions {
+  /** Verifies the checkpoints stored in the region (and `extraCheckpoints`) before trusting them. */
+  readonly publicKey?: KeyObject;
+  /** Checkpoints kept outside the store (an outside monitor's), as compact JWS. */
+  readonly extraCheckpoints?: readonly string[];
+  readonly onProgress?: (checked: number, total: number) => void;
+}
+
+/**
+ * Verifies one region's chain end to end, page by page: every entry, the recorded head, and
+ * every signed checkpoint (stored or supplied) — so a tail cut off together with the head is
+ * still caught by a checkpoint signed before the cut.
+ */
+export async function verifyRegionChain(
+  read: StoreReader,
+  region: string,
+  options: ChainVerificationOptions = {},
+): Promise<VerifyResult> {
+  const reader = new AuditLogReader();
+  const head = await read((manager) => reader.head(manager, region));
+  const checkpoints: ChainCheckpoint[] = [];
+  const signatures = [
+    ...(await read((manager) => new CheckpointRepository().list(manager, region))).map(
+      (c) => c.signature,
+    ),
+    ...(options.extraCheckpoints ?? []),
+  ];
+  if (options.publicKey !== undefined) {
+    for (const signature of signatures) {
+      const stated = await verifyCheckpoint(signature, options.publicKey);
+      if (stated.region === region) checkpoints.push({ seq: stated.seq, hash: stated.hash });
+    }
+  }
+  const verifier = new ChainVerifier(region, checkpoints);
+  // Without a recorded head (it should always exist once anything was logged), walk everything.
+  const total = head?.seq ?? Number.POSITIVE_INFINITY;
+  let after = 0;
+  let done = false;
+  while (!done) {
+    const page = await read((manager) => reader.page(manager, region, {}, after, PAGE));
+    for (const entry of page) {
+      // Entries appended after the head was read belong to the next verification.
+      if (entry.seq > total || !verifier.add(entry)) {
+        done = true;
+        break;
+      }
+      after = entry.seq;
+    }
+    options.onProgress?.(after, head?.seq ?? after);
+    if (page.length < PAGE) done = true;
+  }
+  return verifier.finish(head);
+}
