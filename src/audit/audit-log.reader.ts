@@ -60,7 +60,7 @@ export class AuditLogReader {
     if (filter.breakGlass !== undefined) add('break_glass = ?', filter.breakGlass);
     params.push(limit);
     const rows = await manager.query<Row[]>(
-      `SELECT ${COLUMNS} FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${String(params.length)}`,
+      `SELECT ${COLUMNS} FROM audit_log WHERE ${where.join(' AND ')} ORDER BY audit_log.seq LIMIT $${String(params.length)}`,
       params,
     );
     return rows.map(toEntry);

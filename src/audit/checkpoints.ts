@@ -117,7 +117,7 @@ export class CheckpointRepository {
 
   async list(manager: EntityManager, region: string): Promise<SignedCheckpoint[]> {
     const rows = await manager.query<Row[]>(
-      'SELECT region, seq::text AS seq, hash, signed_at, key_id, signature FROM audit_checkpoints WHERE region = $1 ORDER BY seq',
+      'SELECT region, seq::text AS seq, hash, signed_at, key_id, signature FROM audit_checkpoints WHERE region = $1 ORDER BY audit_checkpoints.seq',
       [region],
     );
     return rows.map((row) => ({

@@ -83,7 +83,9 @@ async function main(): Promise<number> {
     const result = await verifyRegionChain(read, region, {
       ...(publicKey === undefined ? {} : { publicKey }),
       ...(extra === undefined ? {} : { extraCheckpoints: [extra] }),
-      onProgress: (done, total) => { progress.update(done, total, performance.now() - started); },
+      onProgress: (done, total) => {
+        progress.update(done, total, performance.now() - started);
+      },
     });
     process.stdout.write(`${JSON.stringify(result)}\n`);
     if (!result.ok) {

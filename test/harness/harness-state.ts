@@ -31,3 +31,8 @@ export function harnessWorkDir(): string {
 export function opaBinary(): string {
   return process.env['OPA_BIN'] ?? '.tools/bin/opa';
 }
+
+/** The environment for a child process a test starts (the CLI, a gateway), plus `extra`. */
+export function childEnv(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
+}

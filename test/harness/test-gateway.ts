@@ -131,7 +131,8 @@ export class TestGateway {
     });
     const text = await response.text();
     let parsed: unknown = text;
-    if (/json/.test(response.headers.get('content-type') ?? '')) parsed = JSON.parse(text);
+    if (/^application\/(?:[\w.-]+\+)?json\b/.test(response.headers.get('content-type') ?? ''))
+      parsed = JSON.parse(text);
     return { status: response.status, headers: response.headers, body: parsed as T, text };
   }
 
