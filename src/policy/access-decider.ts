@@ -165,15 +165,18 @@ export class AccessDecider {
     const outcome = await this.router.transaction<Outcome<T>>(
       authorized.region,
       async (manager) => {
-        await this.audit.append(manager, authorized.region, authorized.decision);
         await manager.query('SAVEPOINT access');
+        let result: Outcome<T>;
         try {
-          return { ok: true, value: await work(manager) };
+          result = { ok: true, value: await work(manager) };
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
           await manager.query('ROLLBACK TO SAVEPOINT access');
-          return { ok: false, error };
+          result = { ok: false, error };
         }
+        // Appended last: the chain head stays locked only from here to the commit.
+        await this.audit.append(manager, authorized.region, authorized.decision);
+        return result;
       },
     );
     if (!outcome.ok) throw outcome.error;
