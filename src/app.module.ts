@@ -5,6 +5,7 @@ import { ConfigModule } from './platform/config/config.module.js';
 import type { GatewayConfig } from './platform/config/gateway-config.js';
 import { MetricsModule } from './platform/metrics/metrics.module.js';
 import { PolicyModule } from './policy/policy.module.js';
+import { QueryModule } from './query/query.module.js';
 import { RegionsModule } from './regions/regions.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { CasesModule } from './cases/cases.module.js';
@@ -30,6 +31,7 @@ export class AppModule {
         PolicyModule,
         CasesModule,
         AuditModule,
+        QueryModule,
         HealthModule,
       ],
     };

@@ -35,6 +35,7 @@ export interface AccessRequest {
   readonly subjectId?: string;
   readonly collection?: string;
   readonly fields?: readonly string[];
+  readonly where?: readonly string[];
   readonly case?: PolicyCase | null;
   /** Overrides the request's X-Purpose (writes default to service-delivery). */
   readonly purpose?: string | null;
@@ -201,6 +202,7 @@ export class AccessDecider {
         jurisdiction: this.topology.find(request.homeRegion)?.jurisdiction ?? 'unknown',
         ...(request.collection === undefined ? {} : { collection: request.collection }),
         ...(request.fields === undefined ? {} : { fields: [...request.fields] }),
+        ...(request.where === undefined ? {} : { where: [...request.where] }),
       },
       now: new Date().toISOString(),
     };

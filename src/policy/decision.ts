@@ -44,6 +44,8 @@ export interface PolicyInput {
     readonly jurisdiction?: string;
     readonly collection?: string;
     readonly fields?: readonly string[];
+    /** Fields a query matches on. */
+    readonly where?: readonly string[];
   };
   readonly now: string;
 }

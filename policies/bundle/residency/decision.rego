@@ -197,6 +197,16 @@ deny contains "cross_border_content_only" if {
 	}
 }
 
+# A cross-border search may only match on excepted fields: matching on a protected value
+# (an e-mail, an identifier) would tell the searcher whether it exists abroad.
+deny contains "cross_border_protected_search" if {
+	input.action == "query"
+	not same_jurisdiction
+	read_mode != "full"
+	some f in input.resource.where
+	not field_class(f) in excepted_classes
+}
+
 # Writes into a jurisdiction are allowed for the owning services; removals need a reason.
 
 deny contains "write_purpose" if {

@@ -281,3 +281,35 @@ test_cases_are_read_by_case_roles_only if {
 	decide(case_request(us_moderator, "case.read", user_report("open"))).allow
 	decide(case_request(us_feed, "case.read", user_report("open"))).reasons == ["role_required"]
 }
+
+# Queries: decided per region like reads, and a cross-border search matches excepted fields only.
+query(who, purpose, collection, where, fields) := object.union(
+	read(who, purpose, collection, fields),
+	{"action": "query", "resource": object.union(us_subject, {"collection": collection, "fields": fields, "where": where})},
+)
+
+test_cross_border_query_on_a_protected_field_is_denied if {
+	d := decide(query(eu_feed, "service-delivery", "direct_message", ["senderId"], message_fields))
+	not d.allow
+	d.reasons == ["cross_border_protected_search"]
+}
+
+test_cross_border_query_on_a_public_field_returns_excepted_fields if {
+	d := decide(query(eu_feed, "service-delivery", "profile", ["username"], profile_fields))
+	d.allow
+	d.fields.username == "allow"
+	d.fields.email == "redact"
+}
+
+test_query_in_the_jurisdiction_may_match_protected_fields if {
+	d := decide(query(us_feed, "service-delivery", "direct_message", ["senderId"], message_fields))
+	d.allow
+	d.fields.body == "allow"
+}
+
+test_moderation_query_in_the_jurisdiction_may_match_identifiers if {
+	request := with_case(query(us_moderator, "moderation", "direct_message", ["senderId"], message_fields), user_report("open"))
+	d := decide(request)
+	d.allow
+	d.fields.body == "allow"
+}

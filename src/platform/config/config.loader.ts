@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -45,6 +46,8 @@ const envSchema = z.object({
   GATEWAY_POLICY_PUBLIC_KEY_FILE: z.string().min(1).optional(),
   GATEWAY_POLICY_RELOAD_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
   GATEWAY_POLICY_MEMORY_MAX_PAGES: z.coerce.number().int().min(8).max(16_384).default(256),
+  GATEWAY_QUERY_REGION_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
+  GATEWAY_CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   GATEWAY_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   GATEWAY_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().min(1).max(86_400).default(300),
   GATEWAY_KMS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
@@ -225,6 +228,14 @@ export function loadGatewayConfig(
       reloadIntervalMs: values.GATEWAY_POLICY_RELOAD_SECONDS * 1000,
       memoryInitialPages: Math.min(16, values.GATEWAY_POLICY_MEMORY_MAX_PAGES),
       memoryMaximumPages: values.GATEWAY_POLICY_MEMORY_MAX_PAGES,
+    },
+    query: {
+      regionTimeoutMs: values.GATEWAY_QUERY_REGION_TIMEOUT_MS,
+      // Without a configured secret, cursors are valid only on the instance that issued them.
+      cursorSecret:
+        values.GATEWAY_CURSOR_SECRET === undefined
+          ? randomBytes(32)
+          : Buffer.from(values.GATEWAY_CURSOR_SECRET, 'utf8'),
     },
     audit: {
       signingKeyFile:

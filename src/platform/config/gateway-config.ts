@@ -41,6 +41,12 @@ export interface GatewayConfig {
     readonly connectTimeoutMs: number;
     readonly statementTimeoutMs: number;
   };
+  readonly query: {
+    /** How long one region may take to answer a cross-border query before it is `unavailable`. */
+    readonly regionTimeoutMs: number;
+    /** Key that authenticates query cursors; shared by every instance behind one endpoint. */
+    readonly cursorSecret: Buffer;
+  };
   readonly audit: {
     /** PEM private key (Ed25519 or P-256) that signs chain checkpoints; '' when not configured. */
     readonly signingKeyFile: string;

@@ -1,0 +1,251 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CollectionCatalog, type CollectionSpec } from '../catalog/collection-catalog.js';
+import { canonicalJson } from '../platform/canonical-json.js';
+import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
+import type { GatewayConfig } from '../platform/config/gateway-config.js';
+import { DomainError } from '../platform/errors/domain-error.js';
+import type { RequestContext } from '../platform/http/request-context.js';
+import { AccessDecider } from '../policy/access-decider.js';
+import type { RecordView } from '../records/record-view.js';
+import { RegionTopology } from '../regions/region-topology.js';
+import { InvalidQueryError } from './query.errors.js';
+import { QueryCursorCodec, type RegionPositions } from './query-cursor.js';
+import {
+  RegionQueryExecutor,
+  type RegionOutcome,
+  type WhereValue,
+} from './region-query.executor.js';
+
+export interface QueryRequest {
+  readonly collection: string;
+  readonly where: Readonly<Record<string, unknown>>;
+  readonly jurisdictions?: readonly string[];
+  readonly fields?: readonly string[];
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+export type RegionStatus =
+  | { status: 'ok'; count: number; decisionId?: string; candidates?: number }
+  | { status: 'denied'; count: 0; decisionId: string; reasons: readonly string[] }
+  | { status: 'unavailable'; count: 0; reason: string };
+
+export interface QueryResult {
+  readonly items: readonly RecordView[];
+  readonly regions: Readonly<Record<string, RegionStatus>>;
+  readonly nextCursor: string | null;
+}
+
+type Settled =
+  | RegionOutcome
+  | { readonly status: 'unavailable'; readonly reason: string }
+  | { readonly status: 'exhausted' };
+
+/**
+ * Cross-border query: fans out to every region of the requested jurisdictions in parallel;
+ * each region decides for itself, searches its blind index and answers only what its policy
+ * permits. A region that is slow or down answers `unavailable` and the others still answer.
+ * Items come in a stable order (region order, then subject and record id) with an
+ * authenticated cursor carrying each region's position.
+ */
+@Injectable()
+export class QueryService {
+  private readonly logger = new Logger('Query');
+  private readonly cursors: QueryCursorCodec;
+
+  constructor(
+    private readonly catalog: CollectionCatalog,
+    private readonly topology: RegionTopology,
+    private readonly access: AccessDecider,
+    private readonly executor: RegionQueryExecutor,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {
+    this.cursors = new QueryCursorCodec(config.query.cursorSecret);
+  }
+
+  async query(ctx: RequestContext, request: QueryRequest): Promise<QueryResult> {
+    const purpose = this.access.requirePurpose(ctx);
+    const collection = this.catalog.collection(request.collection);
+    const where = this.validateWhere(collection, request.where);
+    const fields = this.validateFields(collection, request.fields);
+    const regions = this.regionsOf(request.jurisdictions);
+    const digest = createHash('sha256')
+      .update(
+        canonicalJson({
+          collection: collection.name,
+          where,
+          fields: [...fields].sort(),
+          regions: regions.map((r) => r.id),
+          service: ctx.caller.service,
+          purpose,
+          case: ctx.caseId,
+        }),
+      )
+      .digest('hex')
+      .slice(0, 32);
+    const positions: RegionPositions =
+      request.cursor === undefined ? {} : this.cursors.decode(request.cursor, digest);
+    const spec = { collection, where, fields, limit: request.limit };
+
+    const settled = await Promise.all(
+      regions.map(async (region): Promise<[string, Settled]> => {
+        const position = positions[region.id];
+        if (position === 'done') return [region.id, { status: 'exhausted' }];
+        return [
+          region.id,
+          await this.withTimeout(
+            region.id,
+            this.executor.run(ctx, region.id, spec, position ?? null),
+          ),
+        ];
+      }),
+    );
+
+    const items: RecordView[] = [];
+    const next: Record<string, readonly [string, string] | 'done'> = {};
+    const statuses: Record<string, RegionStatus> = {};
+    let more = false;
+    for (const [region, outcome] of settled) {
+      switch (outcome.status) {
+        case 'exhausted':
+          next[region] = 'done';
+          statuses[region] = { status: 'ok', count: 0 };
+          break;
+        case 'denied':
+          next[region] = 'done';
+          statuses[region] = {
+            status: 'denied',
+            count: 0,
+            decisionId: outcome.decisionId,
+            reasons: outcome.reasons,
+          };
+          break;
+        case 'unavailable': {
+          const kept = positions[region];
+          if (kept !== undefined) next[region] = kept;
+          statuses[region] = { status: 'unavailable', count: 0, reason: outcome.reason };
+          break;
+        }
+        case 'ok': {
+          const taken = outcome.items.slice(0, Math.max(0, request.limit - items.length));
+          items.push(...taken);
+          const last = taken.at(-1);
+          const exhausted = taken.length === outcome.items.length && !outcome.hasMore;
+          if (exhausted) next[region] = 'done';
+          else if (last !== undefined) next[region] = [last.subjectId, last.recordId];
+          else if (positions[region] !== undefined) next[region] = positions[region];
+          more ||= !exhausted;
+          statuses[region] = {
+            status: 'ok',
+            count: taken.length,
+            decisionId: outcome.decisionId,
+            candidates: outcome.candidates,
+          };
+          break;
+        }
+      }
+    }
+    return {
+      items,
+      regions: statuses,
+      nextCursor: more ? this.cursors.encode(digest, next) : null,
+    };
+  }
+
+  private async withTimeout(region: string, work: Promise<RegionOutcome>): Promise<Settled> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<Settled>((resolve) => {
+      timer = setTimeout(() => {
+        resolve({ status: 'unavailable', reason: 'timeout' });
+      }, this.config.query.regionTimeoutMs);
+    });
+    const answered = work.then(
+      (outcome): Settled => outcome,
+      (error: unknown): Settled => {
+        const reason = error instanceof DomainError ? error.code : 'internal_error';
+        if (!(error instanceof DomainError))
+          this.logger.error({ message: 'a region failed a query', region });
+        return { status: 'unavailable', reason };
+      },
+    );
+    try {
+      return await Promise.race([answered, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private validateWhere(
+    collection: CollectionSpec,
+    where: Readonly<Record<string, unknown>>,
+  ): Record<string, WhereValue> {
+    const entries = Object.entries(where);
+    if (entries.length === 0 || entries.length > 8) {
+      throw new InvalidQueryError(
+        'invalid_query',
+        'Invalid query',
+        'where needs 1 to 8 field: value pairs.',
+      );
+    }
+    const valid: Record<string, WhereValue> = {};
+    for (const [field, value] of entries) {
+      const spec = collection.fields.get(field);
+      if (spec === undefined)
+        throw new InvalidQueryError(
+          'unknown_field',
+          'Unknown field',
+          `${collection.name} has no field ${field}.`,
+          field,
+        );
+      if (!spec.indexed) {
+        throw new InvalidQueryError(
+          'field_not_indexed',
+          'Field not indexed',
+          `Queries match on indexed fields only; ${field} is not.`,
+          field,
+        );
+      }
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+        throw new InvalidQueryError(
+          'invalid_query',
+          'Invalid query',
+          `where.${field} must be a string, number or boolean (equality only).`,
+          field,
+        );
+      }
+      valid[field] = value;
+    }
+    return valid;
+  }
+
+  private validateFields(
+    collection: CollectionSpec,
+    fields: readonly string[] | undefined,
+  ): string[] {
+    if (fields === undefined) return [...collection.fields.keys()];
+    const unknown = fields.find((field) => !collection.fields.has(field));
+    if (unknown !== undefined)
+      throw new InvalidQueryError(
+        'unknown_field',
+        'Unknown field',
+        `${collection.name} has no field ${unknown}.`,
+        unknown,
+      );
+    return [...new Set(fields)];
+  }
+
+  private regionsOf(jurisdictions: readonly string[] | undefined) {
+    if (jurisdictions === undefined) return [...this.topology.regions];
+    const known = new Set(this.topology.regions.map((r) => r.jurisdiction));
+    const unknown = jurisdictions.find((j) => !known.has(j));
+    if (unknown !== undefined) {
+      throw new InvalidQueryError(
+        'unknown_jurisdiction',
+        'Unknown jurisdiction',
+        `No region of jurisdiction ${unknown} is configured.`,
+      );
+    }
+    return this.topology.regions.filter((region) => jurisdictions.includes(region.jurisdiction));
+  }
+}
