@@ -42,7 +42,12 @@ export default tseslint.config(
   {
     // The config loader is the one place that reads the environment; the local stack and the
     // test harness build an environment for child processes.
-    files: ['src/platform/config/config.loader.ts', 'tools/**/*.ts', 'test/harness/**/*.ts'],
+    files: [
+      'src/platform/config/config.loader.ts',
+      'tools/**/*.ts',
+      'test/harness/**/*.ts',
+      'bench/**/*.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
 );
