@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditLogWriter } from '../audit/audit-log.writer.js';
+import type { Case } from '../cases/case.js';
 import { caseHomeRegion } from '../cases/case-id.js';
 import { CasesRepository } from '../cases/cases.repository.js';
 import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
@@ -39,6 +40,13 @@ export interface AccessRequest {
   readonly case?: PolicyCase | null;
   /** Overrides the request's X-Purpose (writes default to service-delivery). */
   readonly purpose?: string | null;
+}
+
+/** A case found by {@link AccessDecider.lookupCase}. */
+export interface CaseLookup {
+  readonly found: Case | undefined;
+  /** The policy's view of the case, given whether it names the subject(s) at hand. */
+  readonly asPolicyCase: (namesSubject: boolean) => PolicyCase;
 }
 
 /** An allowed decision, to be carried out (and logged) with {@link AccessDecider.run}. */
@@ -86,40 +94,50 @@ export class AccessDecider {
   }
 
   /**
-   * The case named by X-Case-Id, as the policy sees it for this subject. Cases live in the
-   * home region of the subjects they name, so a case id of another region, or one that does
-   * not exist, cannot name this subject.
+   * The case named by X-Case-Id as stored in `region`, or `null` without one. Cases live in
+   * the home region of the subjects they name, so a case id of another region, or one that
+   * does not exist, names nobody here (`found` is undefined).
    */
+  async lookupCase(ctx: RequestContext, region: string): Promise<CaseLookup | null> {
+    if (ctx.caseId === null) return null;
+    const id = ctx.caseId;
+    const caseRegion = caseHomeRegion(id);
+    const jurisdiction = this.topology.find(caseRegion)?.jurisdiction ?? 'unknown';
+    const found =
+      caseRegion === region
+        ? await this.router.read(region, (m) => this.cases.find(m, id))
+        : undefined;
+    return {
+      found,
+      asPolicyCase: (namesSubject) =>
+        found === undefined
+          ? {
+              id,
+              kind: 'unknown',
+              status: 'missing',
+              names_subject: false,
+              jurisdiction,
+              opened_by: '',
+            }
+          : {
+              id: found.id,
+              kind: found.kind,
+              status: found.status,
+              names_subject: namesSubject,
+              jurisdiction,
+              opened_by: found.openedBy,
+            },
+    };
+  }
+
+  /** The case named by X-Case-Id, as the policy sees it for one subject of `homeRegion`. */
   async resolveCase(
     ctx: RequestContext,
     subjectId: string,
     homeRegion: string,
   ): Promise<PolicyCase | null> {
-    if (ctx.caseId === null) return null;
-    const caseRegion = caseHomeRegion(ctx.caseId);
-    const jurisdiction = this.topology.find(caseRegion)?.jurisdiction ?? 'unknown';
-    const found =
-      caseRegion === homeRegion
-        ? await this.router.read(homeRegion, (m) => this.cases.find(m, ctx.caseId ?? ''))
-        : undefined;
-    if (found === undefined) {
-      return {
-        id: ctx.caseId,
-        kind: 'unknown',
-        status: 'missing',
-        names_subject: false,
-        jurisdiction,
-        opened_by: '',
-      };
-    }
-    return {
-      id: found.id,
-      kind: found.kind,
-      status: found.status,
-      names_subject: found.subjectIds.includes(subjectId),
-      jurisdiction,
-      opened_by: found.openedBy,
-    };
+    const lookup = await this.lookupCase(ctx, homeRegion);
+    return lookup?.asPolicyCase(lookup.found?.subjectIds.includes(subjectId) ?? false) ?? null;
   }
 
   /**

@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CollectionSpec, RecordDocument } from '../catalog/collection-catalog.js';
-import { caseHomeRegion } from '../cases/case-id.js';
-import { CasesRepository } from '../cases/cases.repository.js';
 import { BLIND_INDEX_KEY, RegionKeysService } from '../keys/region-keys.service.js';
 import { SubjectKeysService } from '../keys/subject-keys.service.js';
 import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
@@ -13,8 +11,6 @@ import { FieldMasker } from '../policy/field-masker.js';
 import { blindIndexHash, normalizeIndexedValue } from '../records/blind-index.js';
 import { RecordSealer } from '../records/record-sealer.js';
 import type { RecordView } from '../records/record-view.js';
-import { RegionRouter } from '../regions/region-router.js';
-import { RegionTopology } from '../regions/region-topology.js';
 import { QueryRepository, type Candidate } from './query.repository.js';
 
 export type WhereValue = string | number | boolean;
@@ -48,13 +44,10 @@ const BATCH = 200;
 @Injectable()
 export class RegionQueryExecutor {
   private readonly repository = new QueryRepository();
-  private readonly cases = new CasesRepository();
   private readonly sealer: RecordSealer;
 
   constructor(
     private readonly access: AccessDecider,
-    private readonly router: RegionRouter,
-    private readonly topology: RegionTopology,
     private readonly regionKeys: RegionKeysService,
     private readonly masker: FieldMasker,
     keys: SubjectKeysService,
@@ -146,34 +139,11 @@ export class RegionQueryExecutor {
     ctx: RequestContext,
     region: string,
   ): Promise<{ policyCase: PolicyCase; subjects: string[] } | undefined> {
-    if (ctx.caseId === null) return undefined;
-    const caseRegion = caseHomeRegion(ctx.caseId);
-    const found =
-      caseRegion === region
-        ? await this.router.read(region, (m) => this.cases.find(m, ctx.caseId ?? ''))
-        : undefined;
-    const jurisdiction = this.topology.find(caseRegion)?.jurisdiction ?? 'unknown';
-    if (found === undefined) {
-      const missing = {
-        id: ctx.caseId,
-        kind: 'unknown',
-        status: 'missing',
-        names_subject: false,
-        jurisdiction,
-        opened_by: '',
-      };
-      return { policyCase: missing, subjects: [] };
-    }
+    const lookup = await this.access.lookupCase(ctx, region);
+    if (lookup === null) return undefined;
     return {
-      policyCase: {
-        id: found.id,
-        kind: found.kind,
-        status: found.status,
-        names_subject: true,
-        jurisdiction,
-        opened_by: found.openedBy,
-      },
-      subjects: [...found.subjectIds],
+      policyCase: lookup.asPolicyCase(lookup.found !== undefined),
+      subjects: [...(lookup.found?.subjectIds ?? [])],
     };
   }
 
