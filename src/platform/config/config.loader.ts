@@ -48,6 +48,7 @@ const envSchema = z.object({
   GATEWAY_POLICY_MEMORY_MAX_PAGES: z.coerce.number().int().min(8).max(16_384).default(256),
   GATEWAY_QUERY_REGION_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
   GATEWAY_CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  GATEWAY_CURSOR_SECRET_FILE: z.string().min(1).optional(),
   GATEWAY_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   GATEWAY_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().min(1).max(86_400).default(300),
   GATEWAY_KMS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
@@ -151,6 +152,23 @@ function parseRegions(raw: unknown, defaultPoolSize: number, problems: string[])
   return regions;
 }
 
+/** GATEWAY_CURSOR_SECRET, or the file GATEWAY_CURSOR_SECRET_FILE names (a mounted secret). */
+function cursorSecret(env: z.infer<typeof envSchema>, problems: string[]): Buffer {
+  let secret = env.GATEWAY_CURSOR_SECRET;
+  if (env.GATEWAY_CURSOR_SECRET_FILE !== undefined) {
+    try {
+      secret = readFileSync(resolvePath(env.GATEWAY_CURSOR_SECRET_FILE), 'utf8').trim();
+    } catch {
+      problems.push(`GATEWAY_CURSOR_SECRET_FILE: cannot read ${env.GATEWAY_CURSOR_SECRET_FILE}`);
+    }
+    if (secret !== undefined && secret.length < 32) {
+      problems.push('GATEWAY_CURSOR_SECRET_FILE: the secret must be at least 32 characters');
+    }
+  }
+  // Without a configured secret, cursors are valid only on the instance that issued them.
+  return secret === undefined ? randomBytes(32) : Buffer.from(secret, 'utf8');
+}
+
 function jwksSource(env: z.infer<typeof envSchema>, problems: string[]): JwksSource {
   if (env.GATEWAY_JWKS_FILE !== undefined && env.GATEWAY_JWKS_URL !== undefined) {
     problems.push('set only one of GATEWAY_JWKS_FILE and GATEWAY_JWKS_URL');
@@ -202,6 +220,7 @@ export function loadGatewayConfig(
       'policy bundles are verified: set GATEWAY_POLICY_PUBLIC_KEY_FILE to the bundle signing public key',
     );
   }
+  const querySecret = cursorSecret(values, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -231,11 +250,7 @@ export function loadGatewayConfig(
     },
     query: {
       regionTimeoutMs: values.GATEWAY_QUERY_REGION_TIMEOUT_MS,
-      // Without a configured secret, cursors are valid only on the instance that issued them.
-      cursorSecret:
-        values.GATEWAY_CURSOR_SECRET === undefined
-          ? randomBytes(32)
-          : Buffer.from(values.GATEWAY_CURSOR_SECRET, 'utf8'),
+      cursorSecret: querySecret,
     },
     audit: {
       signingKeyFile:
