@@ -10,9 +10,14 @@ export interface StoredEntry {
   readonly decisionId: string;
   readonly allowed: boolean;
   readonly breakGlass: boolean;
+  readonly callerService: string;
+  readonly subjectId: string | null;
+  readonly action: string;
+  readonly loggedAt: Date;
 }
 
-export type ChainProblem = 'altered' | 'missing' | 'broken_link' | 'truncated';
+export type ChainProblem =
+  'altered' | 'missing' | 'broken_link' | 'truncated' | 'forged_checkpoint';
 
 export interface ChainCheckpoint {
   readonly seq: number;
@@ -54,10 +59,7 @@ export class ChainVerifier {
     if (row.seq !== this.expected) return this.fail(this.expected, 'missing');
     if (!row.prevHash.equals(this.previous)) return this.fail(row.seq, 'broken_link');
     const recomputed = chainHash(row.prevHash, this.region, row.seq, row.entry);
-    const columnsAgree =
-      row.decisionId === row.entry.decision_id &&
-      row.allowed === row.entry.result.allow &&
-      row.breakGlass === row.entry.result.break_glass;
+    const columnsAgree = filterColumnsAgree(row);
     if (!recomputed.equals(row.hash) || !columnsAgree) return this.fail(row.seq, 'altered');
     const checkpoint = this.checkpointHashes.get(row.seq);
     if (checkpoint !== undefined && !checkpoint.equals(row.hash))
@@ -95,6 +97,29 @@ export class ChainVerifier {
     this.failure = { seq, problem };
     return false;
   }
+}
+
+interface EntryInput {
+  caller?: { service?: unknown };
+  action?: unknown;
+  resource?: { subject?: unknown };
+}
+
+/**
+ * The columns auditors filter on (who, whom, what, when, outcome) are copies of the hashed
+ * entry; any that disagree with it were altered, and a filtered read could hide an access.
+ */
+function filterColumnsAgree(row: StoredEntry): boolean {
+  const input = row.entry.input as EntryInput;
+  return (
+    row.decisionId === row.entry.decision_id &&
+    row.allowed === row.entry.result.allow &&
+    row.breakGlass === row.entry.result.break_glass &&
+    row.callerService === input.caller?.service &&
+    row.action === input.action &&
+    row.subjectId === (input.resource?.subject ?? null) &&
+    row.loggedAt.getTime() === new Date(row.entry.timestamp).getTime()
+  );
 }
 
 /** For callers that want the canonical bytes an entry was hashed over (exports, monitors). */

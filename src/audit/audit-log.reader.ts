@@ -20,10 +20,14 @@ interface Row {
   decision_id: string;
   allowed: boolean;
   break_glass: boolean;
+  caller_service: string;
+  subject_id: string | null;
+  action: string;
+  logged_at: Date;
 }
 
 const COLUMNS =
-  'seq::text AS seq, entry, prev_hash, hash, decision_id::text AS decision_id, allowed, break_glass';
+  'seq::text AS seq, entry, prev_hash, hash, decision_id::text AS decision_id, allowed, break_glass, caller_service, subject_id, action, logged_at';
 
 const toEntry = (row: Row): StoredEntry => ({
   seq: Number(row.seq),
@@ -33,6 +37,10 @@ const toEntry = (row: Row): StoredEntry => ({
   decisionId: row.decision_id,
   allowed: row.allowed,
   breakGlass: row.break_glass,
+  callerService: row.caller_service,
+  subjectId: row.subject_id,
+  action: row.action,
+  loggedAt: row.logged_at,
 });
 
 /** Reads one region's decision log: filtered pages, the chain in order, the head, checkpoints. */

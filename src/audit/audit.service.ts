@@ -84,21 +84,24 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     checkpoint: string | undefined,
   ): Promise<VerifyResult> {
     const authorized = await this.authorize(ctx, region);
-    let result: VerifyResult;
-    try {
-      // Verified before this call's own entry is appended, so it reports the chain as found.
-      result = await verifyRegionChain((work) => this.router.read(region, work), region, {
-        publicKey: this.signingKey().publicKey,
-        ...(checkpoint === undefined ? {} : { extraCheckpoints: [checkpoint] }),
-      });
-    } catch (error) {
-      if (error instanceof Error && /signature|malformed checkpoint|JWS/i.test(error.message)) {
-        throw new InvalidRequestError('checkpoint is not a checkpoint signed by this gateway.');
+    // This call's own entry is appended when the work is done (and not yet visible to it), so
+    // the chain is reported as found.
+    return this.access.run(authorized, async () => {
+      try {
+        return await verifyRegionChain((work) => this.router.read(region, work), region, {
+          publicKey: this.signingKey().publicKey,
+          ...(checkpoint === undefined ? {} : { extraCheckpoints: [checkpoint] }),
+        });
+      } catch (error) {
+        if (
+          error instanceof Error &&
+          /signature|malformed checkpoint|JWS|Invalid Compact/i.test(error.message)
+        ) {
+          throw new InvalidRequestError('checkpoint is not a checkpoint signed by this gateway.');
+        }
+        throw error;
       }
-      throw error;
-    }
-    await this.access.run(authorized, () => Promise.resolve());
-    return result;
+    });
   }
 
   /** JSON lines of the region's log from `since`, page by page. */

@@ -27,19 +27,25 @@ export async function verifyRegionChain(
   options: ChainVerificationOptions = {},
 ): Promise<VerifyResult> {
   const reader = new AuditLogReader();
+  // Checkpoints before the head: a checkpoint signed meanwhile can then never lie beyond the
+  // head we walk to (which would look like a truncation).
+  const stored = await read((manager) => new CheckpointRepository().list(manager, region));
   const head = await read((manager) => reader.head(manager, region));
   const checkpoints: ChainCheckpoint[] = [];
-  const signatures = [
-    ...(await read((manager) => new CheckpointRepository().list(manager, region))).map(
-      (c) => c.signature,
-    ),
-    ...(options.extraCheckpoints ?? []),
-  ];
+  let forged = 0;
   if (options.publicKey !== undefined) {
-    for (const signature of signatures) {
-      const stated = await verifyCheckpoint(signature, options.publicKey);
+    for (const { signature } of stored) {
+      // A stored checkpoint that does not verify was planted or altered: the log is not intact.
+      const stated = await verifyCheckpoint(signature, options.publicKey).catch(() => undefined);
+      if (stated === undefined) forged++;
+      else if (stated.region === region) checkpoints.push({ seq: stated.seq, hash: stated.hash });
+    }
+    for (const signature of options.extraCheckpoints ?? []) {
+      const stated = await verifyCheckpoint(signature, options.publicKey); // the caller's: throws
       if (stated.region === region) checkpoints.push({ seq: stated.seq, hash: stated.hash });
     }
+  } else if ((options.extraCheckpoints ?? []).length > 0) {
+    throw new Error('a checkpoint was given but no public key to verify it');
   }
   const verifier = new ChainVerifier(region, checkpoints);
   // Without a recorded head (it should always exist once anything was logged), walk everything.
@@ -59,5 +65,8 @@ export async function verifyRegionChain(
     options.onProgress?.(after, head?.seq ?? after);
     if (page.length < PAGE) done = true;
   }
-  return verifier.finish(head);
+  const result = verifier.finish(head);
+  return forged === 0 || !result.ok
+    ? result
+    : { ...result, ok: false, problem: 'forged_checkpoint' };
 }

@@ -84,6 +84,21 @@ describe('KeyCache', () => {
     assert.equal(loads, 2);
   });
 
+  it('does not put back a key deleted while it was loading (erasure during a read)', async () => {
+    const cache = new KeyCache({ maxEntries: 10, ttlMs: 60_000 });
+    let release: (key: Buffer) => void = () => undefined;
+    const loading = cache.get('a', () => new Promise<Buffer>((resolve) => (release = resolve)));
+    cache.delete('a');
+    release(Buffer.alloc(32, 4));
+    await loading;
+    let reloaded = false;
+    await cache.get('a', () => {
+      reloaded = true;
+      return Promise.resolve(Buffer.alloc(32, 4));
+    });
+    assert.ok(reloaded, 'the key was not cached after the delete');
+  });
+
   it('does not cache a failed load', async () => {
     const cache = new KeyCache({ maxEntries: 10, ttlMs: 60_000 });
     await assert.rejects(

@@ -18,6 +18,8 @@ export interface KeyCacheListener {
 export class KeyCache {
   private readonly entries: LRUCache<string, Buffer>;
   private readonly loading = new Map<string, Promise<Buffer>>();
+  /** Bumped by delete(): a load that started before a delete must not put the key back. */
+  private readonly generations = new Map<string, number>();
 
   constructor(
     options: KeyCacheOptions,
@@ -44,8 +46,10 @@ export class KeyCache {
     this.listener.miss();
     let pending = this.loading.get(id);
     if (pending === undefined) {
+      const generation = this.generations.get(id) ?? 0;
       pending = load().then((loaded) => {
-        this.entries.set(id, Buffer.from(loaded));
+        if ((this.generations.get(id) ?? 0) === generation)
+          this.entries.set(id, Buffer.from(loaded));
         // Every waiter copies the key as soon as it resumes (microtasks); zero it after them.
         setImmediate(() => loaded.fill(0));
         return loaded;
@@ -64,9 +68,11 @@ export class KeyCache {
     this.entries.set(id, key);
   }
 
-  /** Forgets (and zeroes) a key, e.g. on erasure. */
+  /** Forgets (and zeroes) a key, e.g. on erasure; a load already under way is not cached. */
   delete(id: string): void {
     this.entries.delete(id);
+    this.loading.delete(id);
+    this.generations.set(id, (this.generations.get(id) ?? 0) + 1);
   }
 
   clear(): void {

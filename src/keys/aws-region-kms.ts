@@ -35,8 +35,12 @@ export function pinClientToKey(client: KMSClient, region: string, keyId: string)
         if (input[field] !== undefined && input[field] !== keyId)
           throw new ForeignKmsKeyError(region, field);
       }
-      if (input['KeyId'] === undefined && input['DestinationKeyId'] === undefined) {
-        throw new ForeignKmsKeyError(region, 'KeyId');
+      // Every key a command can use must be named (and so checked): KMS would otherwise pick
+      // the key from the ciphertext, which may be another region's.
+      const required =
+        command === 'ReEncryptCommand' ? ['SourceKeyId', 'DestinationKeyId'] : ['KeyId'];
+      for (const field of required) {
+        if (input[field] === undefined) throw new ForeignKmsKeyError(region, field);
       }
       return next(args);
     },
@@ -82,7 +86,7 @@ export class AwsRegionKms implements RegionKms {
       throw new KmsUnavailableError(this.region);
     }
     return {
-      plaintext: Buffer.from(output.Plaintext),
+      plaintext: takePlaintext(output.Plaintext),
       wrapped: Buffer.from(output.CiphertextBlob),
     };
   }
@@ -98,7 +102,7 @@ export class AwsRegionKms implements RegionKms {
       ),
     );
     if (output.Plaintext === undefined) throw new KmsUnavailableError(this.region);
-    return Buffer.from(output.Plaintext);
+    return takePlaintext(output.Plaintext);
   }
 
   async reEncrypt(wrapped: Buffer, context: KmsContext): Promise<Buffer> {
@@ -159,6 +163,13 @@ export class AwsRegionKms implements RegionKms {
       throw new KmsUnavailableError(this.region, error);
     }
   }
+}
+
+/** Copies key material out of an SDK response and zeroes the response's copy. */
+function takePlaintext(plaintext: Uint8Array): Buffer {
+  const copy = Buffer.from(plaintext);
+  plaintext.fill(0);
+  return copy;
 }
 
 function isUnsupported(error: unknown): boolean {

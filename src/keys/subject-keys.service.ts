@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { KeyCache } from '../envelope/key-cache.js';
 import { deriveRecordKey } from '../envelope/record-key.js';
 import type { KmsRegistry } from './kms-registry.js';
@@ -21,22 +22,22 @@ export class SubjectKeysService {
   async generate(region: string, subjectId: string): Promise<StoredSubjectKey> {
     const regionKms = this.kms.forRegion(region);
     const dataKey = await regionKms.generateDataKey(subjectKeyContext(region, subjectId));
-    this.cache.put(
-      cacheId(region, subjectId, INITIAL_KEY_VERSION),
-      deriveRecordKey(dataKey.plaintext),
-    );
-    dataKey.plaintext.fill(0);
-    return {
+    const stored = {
       subjectId,
       keyVersion: INITIAL_KEY_VERSION,
       wrappedKey: dataKey.wrapped,
       kmsKeyId: regionKms.keyId,
     };
+    // Cached under this wrapped key: if a concurrent writer's key is the one that gets stored,
+    // this entry is simply never used (the cache id names the exact wrapped key).
+    this.cache.put(cacheId(region, stored), deriveRecordKey(dataKey.plaintext));
+    dataKey.plaintext.fill(0);
+    return stored;
   }
 
   /** The record key of a subject (a copy the caller may zero); one KMS call per cache miss. */
   async recordKey(region: string, key: StoredSubjectKey): Promise<Buffer> {
-    return this.cache.get(cacheId(region, key.subjectId, key.keyVersion), async () => {
+    return this.cache.get(cacheId(region, key), async () => {
       const subjectKey = await this.kms
         .forRegion(region)
         .decrypt(key.wrappedKey, subjectKeyContext(region, key.subjectId));
@@ -49,11 +50,13 @@ export class SubjectKeysService {
   }
 
   /** Drops (and zeroes) a subject's cached key, e.g. once its wrapped key is destroyed. */
-  forget(region: string, key: Pick<StoredSubjectKey, 'subjectId' | 'keyVersion'>): void {
-    this.cache.delete(cacheId(region, key.subjectId, key.keyVersion));
+  forget(region: string, key: StoredSubjectKey): void {
+    this.cache.delete(cacheId(region, key));
   }
 }
 
-function cacheId(region: string, subjectId: string, keyVersion: number): string {
-  return `${region}|${subjectId}|${String(keyVersion)}`;
+/** Region, subject, key version and a fingerprint of the wrapped key: one entry per stored key. */
+function cacheId(region: string, key: StoredSubjectKey): string {
+  const fingerprint = createHash('sha256').update(key.wrappedKey).digest('base64url').slice(0, 16);
+  return `${region}|${key.subjectId}|${String(key.keyVersion)}|${fingerprint}`;
 }

@@ -181,9 +181,9 @@ export class AccessDecider {
    * found, version conflict...), its changes are rolled back but the decision stays logged.
    */
   async run<T>(authorized: Authorized, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const outcome = await this.router.transaction<Outcome<T>>(
-      authorized.region,
-      async (manager) => {
+    let outcome: Outcome<T>;
+    try {
+      outcome = await this.router.transaction<Outcome<T>>(authorized.region, async (manager) => {
         await manager.query('SAVEPOINT access');
         let result: Outcome<T>;
         try {
@@ -196,8 +196,17 @@ export class AccessDecider {
         // Appended last: the chain head stays locked only from here to the commit.
         await this.audit.append(manager, authorized.region, authorized.decision);
         return result;
-      },
-    );
+      });
+    } catch (error) {
+      // The access failed for a reason that is not the caller's (a bug, a broken store): its
+      // transaction is gone, but the decision was taken and is logged on its own if possible.
+      await this.router
+        .transaction(authorized.region, (manager) =>
+          this.audit.append(manager, authorized.region, authorized.decision),
+        )
+        .catch(() => undefined);
+      throw error;
+    }
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   }

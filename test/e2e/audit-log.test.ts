@@ -243,6 +243,23 @@ describe('audit: a tamper-evident decision log per region', () => {
     assert.match(cli.stderr, /broken at seq 3: altered/);
   });
 
+  it('an altered filter column (whom an entry is about) is reported, so filtered reads cannot hide an access', async () => {
+    const region = 'us-east-1';
+    // The chain was already broken at seq 3 by the previous test; restore it to test this alone.
+    await regions.query(
+      region,
+      `UPDATE audit_log SET entry = jsonb_set(entry, '{result,allow}', to_jsonb(NOT (entry #>> '{result,allow}')::boolean))
+       WHERE seq = 3`,
+    );
+    assert.equal((await verifyApi(region)).ok, true);
+    await regions.query(
+      region,
+      "UPDATE audit_log SET subject_id = 's1.us-east-1.zzzzzzzzzzzzzzzzzzzzzzzzzz' WHERE seq = 2",
+    );
+    const api = await verifyApi(region);
+    assert.deepEqual([api.ok, api.firstBadSeq, api.problem], [false, 2, 'altered']);
+  });
+
   it('a deleted middle entry is reported by the API and the CLI with its seq', async () => {
     const region = 'us-west-2';
     const before = await verifyApi(region);
@@ -295,6 +312,18 @@ describe('audit: a tamper-evident decision log per region', () => {
     assert.match(cli.stderr, new RegExp(`broken at seq ${String(keep + 1)}: truncated`));
     const api = await verifyApi(region, signed.body.signature);
     assert.deepEqual([api.ok, api.firstBadSeq, api.problem], [false, keep + 1, 'truncated']);
+  });
+
+  it('a planted checkpoint that does not verify marks the log as not intact', async () => {
+    const region = 'eu-central-1';
+    await regions.query(
+      region,
+      "INSERT INTO audit_checkpoints (region, seq, hash, key_id, signature) VALUES ($1, 999999, '\\x00', 'x', 'eyJhbGciOiJFZERTQSJ9.e30.AAAA')",
+      [region],
+    );
+    const api = await verifyApi(region);
+    assert.equal(api.ok, false);
+    assert.equal(api.problem, 'forged_checkpoint');
   });
 
   it('the CLI exports JSON lines without the server', async () => {

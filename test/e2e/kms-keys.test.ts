@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
+import { DecryptCommand, GenerateDataKeyCommand, ReEncryptCommand } from '@aws-sdk/client-kms';
 import { AwsRegionKms } from '../../src/keys/aws-region-kms.js';
 import { KeyRewrapJob } from '../../src/keys/key-rewrap.job.js';
 import { ForeignKmsKeyError } from '../../src/keys/kms.errors.js';
@@ -114,6 +114,16 @@ describe('regional KMS keys', () => {
       );
       await assert.rejects(
         kms.client.send(new DecryptCommand({ CiphertextBlob: Buffer.alloc(64) })),
+        ForeignKmsKeyError,
+      );
+      // Without a SourceKeyId, KMS would decrypt under whatever key the ciphertext names.
+      await assert.rejects(
+        kms.client.send(
+          new ReEncryptCommand({
+            CiphertextBlob: Buffer.alloc(64),
+            DestinationKeyId: usEast.kmsKeyId,
+          }),
+        ),
         ForeignKmsKeyError,
       );
       assert.equal(connectionCount(), 0, 'a refused request reached the network');

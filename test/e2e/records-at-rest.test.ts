@@ -239,4 +239,41 @@ describe('records at rest: encrypted, bound to their row, shredded on erasure', 
       assert.equal(response.body.code, 'subject_erased');
     }
   });
+
+  it('concurrent first writes for a subject without a key never seal under a key that is not stored', async () => {
+    // A subject created before keys existed: live, but with no subject key yet.
+    const legacy = 's1.eu-central-1.0000000000000000000000race';
+    await gateway.regions.query(
+      'eu-central-1',
+      "INSERT INTO subjects (id, home_region, jurisdiction, country) VALUES ($1, 'eu-central-1', 'EU', 'DE')",
+      [legacy],
+    );
+    const writes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        gateway.request('PUT', recordPath(legacy, 'watch_event', `race-${String(i)}`), {
+          token,
+          body: { videoId: `v-${String(i)}` },
+        }),
+      ),
+    );
+    assert.ok(
+      writes.every((w) => w.status === 201),
+      writes.map((w) => w.text).join('\n'),
+    );
+    // A second gateway has a cold cache: it must open every record with the stored key.
+    const cold = await TestGateway.start({ regions: gateway.regions, keys: gateway.keys });
+    try {
+      for (let i = 0; i < 6; i++) {
+        const read = await cold.request<{ data: { videoId: string } }>(
+          'GET',
+          recordPath(legacy, 'watch_event', `race-${String(i)}`),
+          { token },
+        );
+        assert.equal(read.status, 200, read.text);
+        assert.equal(read.body.data.videoId, `v-${String(i)}`);
+      }
+    } finally {
+      await cold.close();
+    }
+  });
 });
