@@ -49,14 +49,20 @@ export class CasesService {
       jurisdiction: this.jurisdiction(region),
       opened_by: ctx.caller.service,
     };
-    const authorized = await this.access.authorize(ctx, {
-      action: 'case.open',
-      homeRegion: region,
-      subjectId: ids[0]?.value ?? '',
-      case: proposed,
-      purpose: null,
-    });
-    const found = await this.access.run(authorized, async (manager) => {
+    // One decision per named subject, so the log shows the case under each of them.
+    const decisions = [];
+    for (const id of ids) {
+      decisions.push(
+        await this.access.authorize(ctx, {
+          action: 'case.open',
+          homeRegion: region,
+          subjectId: id.value,
+          case: proposed,
+          purpose: null,
+        }),
+      );
+    }
+    const found = await this.access.run(decisions, async (manager) => {
       for (const id of ids) await this.requireLiveSubject(manager, id.value);
       return this.cases.insert(manager, {
         id: CASE_IDS.generate(region),

@@ -180,7 +180,18 @@ export class AccessDecider {
    * access fails and nothing changes. If the access itself fails for a domain reason (not
    * found, version conflict...), its changes are rolled back but the decision stays logged.
    */
-  async run<T>(authorized: Authorized, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  async run<T>(
+    access: Authorized | readonly Authorized[],
+    work: (manager: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    // Several decisions can cover one access (a case naming several subjects): all are logged.
+    const decisions: readonly Authorized[] = 'decision' in access ? [access] : access;
+    const authorized = decisions[0];
+    if (authorized === undefined) throw new Error('an access needs a decision');
+    const appendAll = async (manager: EntityManager): Promise<void> => {
+      for (const each of decisions)
+        await this.audit.append(manager, authorized.region, each.decision);
+    };
     let outcome: Outcome<T>;
     try {
       outcome = await this.router.transaction<Outcome<T>>(authorized.region, async (manager) => {
@@ -194,17 +205,13 @@ export class AccessDecider {
           result = { ok: false, error };
         }
         // Appended last: the chain head stays locked only from here to the commit.
-        await this.audit.append(manager, authorized.region, authorized.decision);
+        await appendAll(manager);
         return result;
       });
     } catch (error) {
       // The access failed for a reason that is not the caller's (a bug, a broken store): its
       // transaction is gone, but the decision was taken and is logged on its own if possible.
-      await this.router
-        .transaction(authorized.region, (manager) =>
-          this.audit.append(manager, authorized.region, authorized.decision),
-        )
-        .catch(() => undefined);
+      await this.router.transaction(authorized.region, appendAll).catch(() => undefined);
       throw error;
     }
     if (!outcome.ok) throw outcome.error;

@@ -262,4 +262,29 @@ describe('every access is decided by the policy (DESIGN §7)', () => {
     assert.equal(spanning.status, 422);
     assert.equal(spanning.body.code, 'case_spans_regions');
   });
+
+  it('a case naming several subjects is logged under each of them', async () => {
+    let second: CreatedSubject | undefined;
+    for (let i = 0; i < 40 && second === undefined; i++) {
+      const candidate = await createSubject(gateway, tokens['usFeed'] ?? '', 'US');
+      if (candidate.homeRegion === subject.homeRegion) second = candidate;
+    }
+    assert.ok(second);
+    const opened = await gateway.request<{ id: string }>('POST', '/v1/cases', {
+      token: tokens['usSafety'],
+      body: { kind: 'user-report', subjectIds: [subject.subjectId, second.subjectId] },
+    });
+    assert.equal(opened.status, 201, opened.text);
+    const decisionIds = (opened.headers.get('x-decision-id') ?? '').split(', ');
+    assert.equal(decisionIds.length, 2, 'one decision per named subject');
+    const logged = await gateway.regions.query<{ subject_id: string }>(
+      subject.homeRegion,
+      "SELECT subject_id FROM audit_log WHERE action = 'case.open' AND allowed AND decision_id::text = ANY($1)",
+      [decisionIds],
+    );
+    assert.deepEqual(
+      logged.map((row) => row.subject_id).sort(),
+      [subject.subjectId, second.subjectId].sort(),
+    );
+  });
 });
