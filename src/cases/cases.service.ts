@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { SubjectKeysRepository } from '../keys/subject-keys.repository.js';
 import type { RequestContext } from '../platform/http/request-context.js';
 import { AccessDecider } from '../policy/access-decider.js';
 import type { PolicyCase } from '../policy/decision.js';
 import { RegionRouter } from '../regions/region-router.js';
 import { RegionTopology } from '../regions/region-topology.js';
-import { SubjectErasedError, SubjectNotFoundError } from '../subjects/subject.errors.js';
+import { requireLiveSubject } from '../subjects/live-subject.js';
 import { SubjectId } from '../subjects/subject-id.js';
 import type { Case, CaseKind } from './case.js';
 import { CaseChangedError, CaseNotFoundError, CaseSpansRegionsError } from './case.errors.js';
@@ -63,7 +62,7 @@ export class CasesService {
       );
     }
     const found = await this.access.run(decisions, async (manager) => {
-      for (const id of ids) await this.requireLiveSubject(manager, id.value);
+      for (const id of ids) await requireLiveSubject(this.subjects, manager, id.value);
       return this.cases.insert(manager, {
         id: CASE_IDS.generate(region),
         kind: request.kind,
@@ -137,11 +136,5 @@ export class CasesService {
 
   private jurisdiction(region: string): string {
     return this.topology.find(region)?.jurisdiction ?? 'unknown';
-  }
-
-  private async requireLiveSubject(manager: EntityManager, subjectId: string): Promise<void> {
-    const state = await this.subjects.state(manager, subjectId);
-    if (state.state === 'missing') throw new SubjectNotFoundError();
-    if (state.state === 'erased') throw new SubjectErasedError();
   }
 }

@@ -165,11 +165,7 @@ export class AccessDecider {
     try {
       return await work();
     } catch (error) {
-      await this.router
-        .transaction(authorized.region, (manager) =>
-          this.audit.append(manager, authorized.region, authorized.decision),
-        )
-        .catch(() => undefined); // the original failure is what the caller needs to see
+      await this.logAlone([authorized]); // the original failure is what the caller needs to see
       throw error;
     }
   }
@@ -211,11 +207,22 @@ export class AccessDecider {
     } catch (error) {
       // The access failed for a reason that is not the caller's (a bug, a broken store): its
       // transaction is gone, but the decision was taken and is logged on its own if possible.
-      await this.router.transaction(authorized.region, appendAll).catch(() => undefined);
+      await this.logAlone(decisions);
       throw error;
     }
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
+  }
+
+  /** Logs decisions in a transaction of their own, best effort (the access already failed). */
+  private async logAlone(decisions: readonly Authorized[]): Promise<void> {
+    const region = decisions[0]?.region;
+    if (region === undefined) return;
+    await this.router
+      .transaction(region, async (manager) => {
+        for (const each of decisions) await this.audit.append(manager, region, each.decision);
+      })
+      .catch(() => undefined);
   }
 
   private input(ctx: RequestContext, request: AccessRequest): PolicyInput {

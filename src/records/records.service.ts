@@ -15,7 +15,7 @@ import { AccessDecider, type AccessAction, type Authorized } from '../policy/acc
 import type { Decision } from '../policy/decision.js';
 import { FieldMasker } from '../policy/field-masker.js';
 import { RegionRouter } from '../regions/region-router.js';
-import { SubjectErasedError, SubjectNotFoundError } from '../subjects/subject.errors.js';
+import { requireLiveSubject } from '../subjects/live-subject.js';
 import { SubjectId } from '../subjects/subject-id.js';
 import { blindIndexEntries, type BlindIndexEntry } from './blind-index.js';
 import { decodeListCursor, encodeListCursor } from './list-cursor.js';
@@ -181,16 +181,9 @@ export class RecordsService {
     target: Target,
     action: AccessAction,
     fields: readonly string[],
-  ): Promise<Authorized> {
+  ) {
     this.access.requirePurpose(ctx);
-    return this.access.authorize(ctx, {
-      action,
-      homeRegion: target.region,
-      subjectId: target.subjectId,
-      collection: target.collection.name,
-      fields,
-      case: await this.access.resolveCase(ctx, target.subjectId, target.region),
-    });
+    return this.decide(ctx, target, action, fields, ctx.purpose);
   }
 
   /** Writes default to the purpose service-delivery when X-Purpose is absent. */
@@ -200,13 +193,23 @@ export class RecordsService {
     action: AccessAction,
     fields: readonly string[],
   ) {
+    return this.decide(ctx, target, action, fields, ctx.purpose ?? 'service-delivery');
+  }
+
+  private async decide(
+    ctx: RequestContext,
+    target: Target,
+    action: AccessAction,
+    fields: readonly string[],
+    purpose: string | null,
+  ): Promise<Authorized> {
     return this.access.authorize(ctx, {
       action,
       homeRegion: target.region,
       subjectId: target.subjectId,
       collection: target.collection.name,
       fields,
-      purpose: ctx.purpose ?? 'service-delivery',
+      purpose,
       case: await this.access.resolveCase(ctx, target.subjectId, target.region),
     });
   }
@@ -251,21 +254,8 @@ export class RecordsService {
     return { ...ref, region: target.region, keyVersion };
   }
 
-  /** 404 / 410 unless the subject is live; its key (if it has one yet). */
-  private async requireLive(
-    manager: EntityManager,
-    subjectId: string,
-    lock?: 'share',
-  ): Promise<StoredSubjectKey | undefined> {
-    const state = await this.keyStore.state(manager, subjectId, lock);
-    switch (state.state) {
-      case 'missing':
-        throw new SubjectNotFoundError();
-      case 'erased':
-        throw new SubjectErasedError();
-      case 'live':
-        return state.key;
-    }
+  private async requireLive(manager: EntityManager, subjectId: string, lock?: 'share') {
+    return requireLiveSubject(this.keyStore, manager, subjectId, lock);
   }
 
   /** The subject's key; a subject created before keys existed gets one now. */

@@ -5,7 +5,7 @@ import type { RequestContext } from '../platform/http/request-context.js';
 import { AccessDecider } from '../policy/access-decider.js';
 import { RegionRouter } from '../regions/region-router.js';
 import { RecordsRepository } from '../records/records.repository.js';
-import { SubjectErasedError, SubjectNotFoundError } from './subject.errors.js';
+import { requireLiveSubject } from './live-subject.js';
 import { SubjectId } from './subject-id.js';
 import { SubjectsRepository } from './subjects.repository.js';
 
@@ -46,9 +46,7 @@ export class SubjectErasureService {
       case: await this.access.resolveCase(ctx, id.value, region),
     });
     const { receipt, key } = await this.access.run(authorized, async (manager) => {
-      const state = await this.keyStore.state(manager, id.value, 'update');
-      if (state.state === 'missing') throw new SubjectNotFoundError();
-      if (state.state === 'erased') throw new SubjectErasedError();
+      const key = await requireLiveSubject(this.keyStore, manager, id.value, 'update');
       const deleted = await this.records.deleteAllOf(manager, id.value);
       const keysDestroyed = await this.keyStore.destroy(manager, id.value);
       const erasedAt = await this.subjects.markErased(manager, id.value);
@@ -60,7 +58,7 @@ export class SubjectErasureService {
         indexEntriesDeleted: deleted.indexEntries,
         keysDestroyed,
       };
-      return { receipt: done, key: state.key };
+      return { receipt: done, key };
     });
     if (key !== undefined) this.keys.forget(region, key);
     return receipt;
