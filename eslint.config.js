@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.local/**', '.tools/**', 'scripts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.local/**', '.tools/**', 'scripts/**', 'bin/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -28,6 +28,19 @@ code=$(curl -s -o /tmp/smoke-subject.json -w '%{http_code}' -X POST "http://127.
 grep -q '"homeRegion":"eu-central-1"' /tmp/smoke-subject.json
 echo "created $(cat /tmp/smoke-subject.json)" | sed 's/"subjectId":"[^"]*"/"subjectId":"…"/'
 
+# The CLI works against the running stack with nothing exported, and starts fast when nothing changed.
+npm run -s token -- --service svc:smoke --region us-east-1 --roles service >/dev/null
+t0=$(date +%s%N)
+npm run -s token -- --service svc:smoke --region us-east-1 --roles service >/dev/null
+echo "CLI: a second npm run token took $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+node bin/residency-gateway.mjs --help >/dev/null
+node bin/residency-gateway.mjs audit verify --help >/dev/null
+set +e; node bin/residency-gateway.mjs audit verify --region eu-central-1 --no-such-flag 2>/dev/null; usage=$?; set -e
+[ "$usage" = 2 ] || { echo "an unknown flag exited $usage, not 2"; exit 1; }
+npm run -s keys:rewrap -- --region eu-central-1 | grep -q '^finished' || { echo "keys:rewrap against the local stack failed"; exit 1; }
+npm run -s audit -- verify --region eu-central-1 >/dev/null || { echo "audit verify against the local stack failed"; exit 1; }
+echo "CLI against the running stack: token, keys:rewrap and audit verify passed"
+
 gateway_pid=$(pgrep -f 'dist/src/main.js' | head -n1)
 echo "gateway idle RSS: $(awk '/VmRSS/{printf "%.0f MiB", $2/1024}' "/proc/$gateway_pid/status")"
 

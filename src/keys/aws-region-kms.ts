@@ -5,7 +5,7 @@ import {
   KMSClient,
   ReEncryptCommand,
 } from '@aws-sdk/client-kms';
-import type { RegionConfig } from '../platform/config/gateway-config.js';
+import type { GatewayConfig, RegionConfig } from '../platform/config/gateway-config.js';
 import type { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
 import { ForeignKmsKeyError, KmsUnavailableError, WrappedKeyIntegrityError } from './kms.errors.js';
 import type { DataKey, KmsContext, RegionKms } from './region-kms.js';
@@ -58,14 +58,16 @@ export class AwsRegionKms implements RegionKms {
 
   constructor(
     config: RegionConfig,
-    timeoutMs: number,
+    keys: Pick<GatewayConfig['keys'], 'kmsTimeoutMs' | 'staticCredentials'>,
     private readonly metrics: GatewayMetrics,
   ) {
     this.region = config.id;
     this.keyId = config.kmsKeyId;
+    const timeoutMs = keys.kmsTimeoutMs;
     this.client = new KMSClient({
       region: config.id,
       ...(config.kmsEndpoint === undefined ? {} : { endpoint: config.kmsEndpoint }),
+      ...(keys.staticCredentials === undefined ? {} : { credentials: keys.staticCredentials }),
       maxAttempts: 2,
       requestHandler: { connectionTimeout: Math.min(timeoutMs, 1000), requestTimeout: timeoutMs },
     });

@@ -13,7 +13,7 @@ export class KmsRegistry {
       new Map(
         config.regions.map((region) => [
           region.id,
-          new AwsRegionKms(region, config.keys.kmsTimeoutMs, metrics),
+          new AwsRegionKms(region, config.keys, metrics),
         ]),
       ),
     );

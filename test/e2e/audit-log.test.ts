@@ -24,7 +24,7 @@ async function auditCli(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = spawn(
     process.execPath,
-    [join(PROJECT_ROOT, 'dist', 'src', 'cli', 'audit.cli.js'), ...args],
+    [join(PROJECT_ROOT, 'bin', 'residency-gateway.mjs'), 'audit', ...args],
     {
       env: childEnv({
         GATEWAY_TOPOLOGY: JSON.stringify({

@@ -100,7 +100,7 @@ describe('regional KMS keys', () => {
       const usEast = regions.get('us-east-1');
       const kms = new AwsRegionKms(
         { ...usEast, kmsEndpoint: `http://127.0.0.1:${String(port)}` },
-        500,
+        { kmsTimeoutMs: 500, staticCredentials: undefined },
         new GatewayMetrics(),
       );
       const foreign = regions.get('eu-central-1').kmsKeyId;

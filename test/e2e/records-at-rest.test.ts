@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { findPostgresBinDir } from '../../tools/local-stack/postgres-server.js';
-import { run } from '../../tools/local-stack/child-process.js';
 import { TestGateway } from '../harness/test-gateway.js';
+import { dumpStore } from '../harness/store-dump.js';
 import { createSubject, recordPath, type CreatedSubject } from '../harness/subjects.js';
 
 interface Problem {
   code: string;
-}
-
-/** Every byte of a store as pg_dump writes it (data and schema). */
-async function dump(databaseUrl: string): Promise<string> {
-  return run(join(findPostgresBinDir(), 'pg_dump'), ['--no-owner', `--dbname=${databaseUrl}`]);
 }
 
 /** Puts `envelope` into a stored record directly, as someone with database access could. */
@@ -93,8 +86,8 @@ describe('records at rest: encrypted, bound to their row, shredded on erasure', 
       });
     }
     for (const region of gateway.regions.regions) {
-      const text = await dump(region.databaseUrl);
-      assert.match(text, /COPY public\.records/, `${region.id}: the dump has the records table`);
+      const text = await dumpStore(region.databaseUrl);
+      assert.match(text, /-- table public\.records\n.+/, `${region.id}: the dump has records`);
       for (const marker of markers) {
         for (const encoded of [
           marker,

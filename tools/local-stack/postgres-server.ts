@@ -8,13 +8,12 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
-  readdirSync,
-  realpathSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { isAlive, run, sleep, stopProcess } from './child-process.js';
+import { findPostgresBinaries } from './postgres-binaries.js';
 
 const SUPERUSER = 'gateway';
 
@@ -26,31 +25,6 @@ export interface PostgresServerOptions {
   readonly name: string;
   /** Trade durability for speed (tests). */
   readonly ephemeral?: boolean;
-}
-
-/** Where the PostgreSQL server binaries are: PG_BINDIR, pg_config, PATH, or Debian's layout. */
-export function findPostgresBinDir(): string {
-  const candidates: string[] = [];
-  if (process.env['PG_BINDIR'] !== undefined) candidates.push(process.env['PG_BINDIR']);
-  for (const dir of (process.env['PATH'] ?? '').split(':')) if (dir !== '') candidates.push(dir);
-  const debian = '/usr/lib/postgresql';
-  if (existsSync(debian)) {
-    const versions = readdirSync(debian)
-      .filter((v) => /^\d+$/.test(v))
-      .sort((a, b) => Number(b) - Number(a));
-    for (const version of versions) candidates.push(join(debian, version, 'bin'));
-  }
-  const found = candidates.find(
-    (dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres')),
-  );
-  if (found === undefined) {
-    throw new Error(
-      'PostgreSQL server binaries (initdb, postgres) were not found on PATH, in PG_BINDIR or under ' +
-        '/usr/lib/postgresql. Install them, e.g. `apt-get install postgresql`.',
-    );
-  }
-  // PATH may hold symlinks to a few binaries; the real folder has all of them (pg_dump too).
-  return dirname(realpathSync(join(found, 'postgres')));
 }
 
 interface RunAs {
@@ -103,7 +77,7 @@ export class PostgresServer {
   ) {}
 
   static async start(options: PostgresServerOptions): Promise<PostgresServer> {
-    const binDir = findPostgresBinDir();
+    const { binDir } = await findPostgresBinaries(serverUserCanReach);
     const runAs = await unprivilegedUser();
     const { dataDir } = options;
     const passwordFile = `${dataDir}.password`;

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDevCheckpointKey } from '../../src/audit/checkpoints.js';
 import { ensureDevKeys, mintDevToken } from '../../src/auth/dev-tokens.js';
+import { LOCAL_STACK_ENV_FILE } from '../../src/cli/cli-config.js';
 import { loadGatewayConfig } from '../../src/platform/config/config.loader.js';
 import {
   formatMigrationResult,
@@ -138,23 +139,29 @@ async function main(): Promise<number> {
     };
     writeFileSync(topologyFile, JSON.stringify(topology, null, 2) + '\n', { mode: 0o600 });
 
-    const env = {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
+    // What the gateway is configured with, kept in .local/ so every CLI command works
+    // against this stack with nothing exported by hand.
+    const stackEnv = {
       GATEWAY_TOPOLOGY_FILE: topologyFile,
       GATEWAY_JWKS_FILE: keys.jwksFile,
-      // The committed dev bundle is signed with the DEV ONLY key in policies/keys.
       GATEWAY_AUDIT_SIGNING_KEY_FILE: checkpointKey,
+      // The committed dev bundle is signed with the DEV ONLY key in policies/keys.
       GATEWAY_POLICY_PUBLIC_KEY_FILE: join(
         PROJECT_ROOT,
         'policies',
         'keys',
         'dev-bundle-signing.pub.pem',
       ),
+      GATEWAY_KMS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
+      GATEWAY_KMS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
+    };
+    writeFileSync(LOCAL_STACK_ENV_FILE, JSON.stringify(stackEnv, null, 2) + '\n', { mode: 0o600 });
+    const env = {
+      ...process.env,
+      ...stackEnv,
+      HOST: '127.0.0.1',
+      PORT: String(port),
       GATEWAY_LOG_FORMAT: process.env['GATEWAY_LOG_FORMAT'] ?? 'pretty',
-      AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
       AWS_EC2_METADATA_DISABLED: 'true',
     };
     const config = loadGatewayConfig(env);

@@ -55,6 +55,8 @@ const envSchema = z.object({
   GATEWAY_KEY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   GATEWAY_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   GATEWAY_BLIND_INDEX_BYTES: z.coerce.number().int().min(1).max(32).default(16),
+  GATEWAY_KMS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  GATEWAY_KMS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
 });
 
 const regionSchema = z.strictObject({
@@ -89,15 +91,32 @@ function resolvePath(path: string): string {
 export interface LoadOptions {
   /** Only what the stores need (regions, database): for the migrate CLI. Skips auth keys. */
   readonly storesOnly?: boolean;
-  /** Topology file to use when the environment names none (the local stack's file). */
-  readonly fallbackTopologyFile?: string;
+  /**
+   * The local stack's environment (a JSON object of variables written by `npm start`), used
+   * underneath the real environment when that names no topology: the CLI then works against
+   * the running local stack with nothing exported by hand.
+   */
+  readonly localStackEnvFile?: string;
 }
 
-function readTopologySource(
-  env: z.infer<typeof envSchema>,
-  problems: string[],
-  fallbackFile: string | undefined,
-): unknown {
+/** The environment, or the local stack's one underneath it when the environment has no topology. */
+function withLocalStackEnv(env: Env, file: string | undefined): Env {
+  if (file === undefined || env['GATEWAY_TOPOLOGY'] !== undefined) return env;
+  if (env['GATEWAY_TOPOLOGY_FILE'] !== undefined) return env;
+  let local: unknown;
+  try {
+    local = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return env;
+  }
+  if (typeof local !== 'object' || local === null) return env;
+  const strings = Object.entries(local).filter(
+    (entry): entry is [string, string] => typeof entry[1] === 'string',
+  );
+  return { ...Object.fromEntries(strings), ...env };
+}
+
+function readTopologySource(env: z.infer<typeof envSchema>, problems: string[]): unknown {
   if (env.GATEWAY_TOPOLOGY !== undefined && env.GATEWAY_TOPOLOGY_FILE !== undefined) {
     problems.push('set only one of GATEWAY_TOPOLOGY and GATEWAY_TOPOLOGY_FILE');
     return undefined;
@@ -107,8 +126,8 @@ function readTopologySource(
   if (env.GATEWAY_TOPOLOGY !== undefined) {
     text = env.GATEWAY_TOPOLOGY;
     origin = 'GATEWAY_TOPOLOGY';
-  } else if (env.GATEWAY_TOPOLOGY_FILE !== undefined || fallbackFile !== undefined) {
-    origin = env.GATEWAY_TOPOLOGY_FILE ?? fallbackFile ?? '';
+  } else if (env.GATEWAY_TOPOLOGY_FILE !== undefined) {
+    origin = env.GATEWAY_TOPOLOGY_FILE;
     try {
       text = readFileSync(resolvePath(origin), 'utf8');
     } catch {
@@ -186,9 +205,10 @@ function jwksSource(env: z.infer<typeof envSchema>, problems: string[]): JwksSou
  * operator fixes a broken deployment in one pass.
  */
 export function loadGatewayConfig(
-  env: Env = process.env,
+  environment: Env = process.env,
   options: LoadOptions = {},
 ): GatewayConfig {
+  const env = withLocalStackEnv(environment, options.localStackEnvFile);
   const problems: string[] = [];
   const parsedEnv = envSchema.safeParse(env);
   let values: z.infer<typeof envSchema>;
@@ -204,7 +224,7 @@ export function loadGatewayConfig(
     );
   }
   const regions = parseRegions(
-    readTopologySource(values, problems, options.fallbackTopologyFile),
+    readTopologySource(values, problems),
     values.GATEWAY_DB_POOL_SIZE,
     problems,
   );
@@ -221,6 +241,12 @@ export function loadGatewayConfig(
     );
   }
   const querySecret = cursorSecret(values, problems);
+  if (
+    (values.GATEWAY_KMS_ACCESS_KEY_ID === undefined) !==
+    (values.GATEWAY_KMS_SECRET_ACCESS_KEY === undefined)
+  ) {
+    problems.push('set both GATEWAY_KMS_ACCESS_KEY_ID and GATEWAY_KMS_SECRET_ACCESS_KEY, or neither');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -264,6 +290,14 @@ export function loadGatewayConfig(
       cacheMaxEntries: values.GATEWAY_KEY_CACHE_MAX_ENTRIES,
       cacheTtlMs: values.GATEWAY_KEY_CACHE_TTL_SECONDS * 1000,
       blindIndexBytes: values.GATEWAY_BLIND_INDEX_BYTES,
+      staticCredentials:
+        values.GATEWAY_KMS_ACCESS_KEY_ID === undefined ||
+        values.GATEWAY_KMS_SECRET_ACCESS_KEY === undefined
+          ? undefined
+          : {
+              accessKeyId: values.GATEWAY_KMS_ACCESS_KEY_ID,
+              secretAccessKey: values.GATEWAY_KMS_SECRET_ACCESS_KEY,
+            },
     },
     policyDataDir: resolvePath(values.GATEWAY_POLICY_DATA_DIR ?? 'policies/bundle/residency'),
     regions,

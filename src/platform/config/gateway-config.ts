@@ -60,6 +60,12 @@ export interface GatewayConfig {
     readonly cacheTtlMs: number;
     /** Bytes kept of each blind-index HMAC (shorter: more false positives, less linkability). */
     readonly blindIndexBytes: number;
+    /**
+     * KMS credentials given explicitly (the local stack's moto); otherwise the AWS SDK's default
+     * chain (environment, profile, IRSA). A secret: never logged.
+     */
+    readonly staticCredentials:
+      { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
   };
   readonly policy: {
     /** A bundle file path or an http(s) URL, polled for new revisions. */

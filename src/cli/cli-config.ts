@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadGatewayConfig } from '../platform/config/config.loader.js';
 import type { GatewayConfig } from '../platform/config/gateway-config.js';
@@ -8,19 +7,25 @@ import { JurisdictionMap } from '../regions/jurisdiction-map.js';
 import { RegionRouter } from '../regions/region-router.js';
 import { RegionTopology } from '../regions/region-topology.js';
 
-/** The configuration an ops CLI runs with: the environment, or the local stack's topology. */
-export function loadCliConfig(): GatewayConfig {
-  const localTopology = join(LOCAL_STATE_DIR, 'topology.json');
+/** The variables `npm start` hands its gateway, kept for the CLI (see the local stack). */
+export const LOCAL_STACK_ENV_FILE = join(LOCAL_STATE_DIR, 'stack-env.json');
+
+/**
+ * The configuration an ops CLI runs with: the environment (a production topology), or, when
+ * it names no topology, the running local stack's (`.local/stack-env.json`): stores, KMS
+ * endpoint and credentials, keys. Nothing needs exporting by hand against the local stack.
+ */
+export function loadCliConfig(options: { readonly storesOnly?: boolean } = {}): GatewayConfig {
   return loadGatewayConfig(undefined, {
-    storesOnly: true,
-    ...(existsSync(localTopology) ? { fallbackTopologyFile: localTopology } : {}),
+    storesOnly: options.storesOnly ?? true,
+    localStackEnvFile: LOCAL_STACK_ENV_FILE,
   });
 }
 
 /** The regional stores, opened (and checked) exactly as the gateway opens them. */
 export async function openCliStores(
   config: GatewayConfig,
-  metrics: GatewayMetrics,
+  metrics: GatewayMetrics = new GatewayMetrics(),
 ): Promise<RegionRouter> {
   const topology = new RegionTopology(config.regions, JurisdictionMap.load(config.policyDataDir));
   return RegionRouter.open(topology, config.database, metrics);

@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import { mintDevToken } from '../../auth/dev-tokens.js';
+import { KNOWN_ROLES } from '../../auth/roles.js';
+import { DEFAULT_AUDIENCE } from '../../platform/config/config.loader.js';
+import { LOCAL_STATE_DIR } from '../../platform/paths.js';
+import { loadCliConfig } from '../cli-config.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+
+export interface TokenOptions {
+  readonly service: string;
+  readonly region: string;
+  readonly roles: readonly string[];
+  readonly ttl: number;
+}
+
+/**
+ * `token`: prints a dev service token signed with the local dev key (created on first use
+ * under .local/keys), and only the token, so it can be used as `$(npm run -s token -- ...)`.
+ */
+export async function token(options: TokenOptions): Promise<number> {
+  const unknownRoles = options.roles.filter(
+    (role) => !(KNOWN_ROLES as readonly string[]).includes(role),
+  );
+  if (unknownRoles.length > 0) {
+    process.stderr.write(
+      `warning: unknown role(s) ${unknownRoles.join(', ')}; known: ${KNOWN_ROLES.join(', ')}\n`,
+    );
+  }
+  let audience = DEFAULT_AUDIENCE;
+  let config;
+  try {
+    config = loadCliConfig();
+  } catch {
+    process.stderr.write(
+      'note: no topology found (run npm start once); the region is not checked\n',
+    );
+  }
+  if (config !== undefined) {
+    audience = config.auth.audience;
+    if (!config.regions.some((r) => r.id === options.region)) {
+      throw new UsageError(
+        `region ${options.region} is not configured (known: ${config.regions.map((r) => r.id).join(', ')})`,
+      );
+    }
+  }
+  const minted = await mintDevToken(join(LOCAL_STATE_DIR, 'keys'), {
+    service: options.service,
+    region: options.region,
+    roles: options.roles,
+    audience,
+    ttlSeconds: options.ttl,
+  });
+  process.stdout.write(`${minted}\n`);
+  return EXIT.ok;
+}
