@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chmodSync } from 'node:fs';
-import { AuditLogWriter } from '../src/audit/audit-log.writer.js';
+import { AuditLogWriter } from '../src/audit-log/audit-log.writer.js';
 import type { RegionConfig } from '../src/platform/config/gateway-config.js';
 import { createRegionDataSource } from '../src/platform/database/region-data-source.factory.js';
 import { migrateRegion } from '../src/platform/database/region-migrator.js';
@@ -78,7 +78,9 @@ async function main(): Promise<void> {
       [SUBJECT, REGION],
     );
     const records = new RecordsRepository();
-    const audit = new AuditLogWriter('bench');
+    const audit = new AuditLogWriter('bench', {
+      transaction: (_region, work) => ds.transaction(work),
+    });
     const envelope = randomBytes(1024 + 29);
 
     const run = async (
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
               { subjectId: SUBJECT, collection: 'watch_event', recordId },
               { version: 1, keyVersion: 1, envelope },
             );
-            if (audited) await audit.append(manager, REGION, decisionFor());
+            if (audited) await audit.appendWithin(manager, REGION, [decisionFor()]);
           });
         }
       };

@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
-import { PolicyModule } from '../policy/policy.module.js';
 import { RegionsModule } from '../regions/regions.module.js';
-import { CasesController } from './cases.controller.js';
-import { CasesService } from './cases.service.js';
+import { CaseResolver } from './case-resolver.js';
+import { CasesRepository } from './cases.repository.js';
 
+/** Case storage (user reports, legal requests) in each region, and the one case resolver. */
 @Module({
-  imports: [RegionsModule, PolicyModule],
-  controllers: [CasesController],
-  providers: [CasesService],
+  imports: [RegionsModule],
+  providers: [{ provide: CasesRepository, useValue: new CasesRepository() }, CaseResolver],
+  exports: [CasesRepository, CaseResolver],
 })
 export class CasesModule {}

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { loadGatewayConfig } from '../platform/config/config.loader.js';
 import type { GatewayConfig } from '../platform/config/gateway-config.js';
+import { createRegionDataSource } from '../platform/database/region-data-source.factory.js';
 import { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
 import { LOCAL_STATE_DIR } from '../platform/paths.js';
 import { JurisdictionMap } from '../regions/jurisdiction-map.js';
@@ -28,5 +29,8 @@ export async function openCliStores(
   metrics: GatewayMetrics = new GatewayMetrics(),
 ): Promise<RegionRouter> {
   const topology = new RegionTopology(config.regions, JurisdictionMap.load(config.policyDataDir));
-  return RegionRouter.open(topology, config.database, metrics);
+  const dataSources = new Map(
+    config.regions.map((region) => [region.id, createRegionDataSource(region, config.database)]),
+  );
+  return RegionRouter.open(topology, dataSources, metrics);
 }

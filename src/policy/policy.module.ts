@@ -1,15 +1,11 @@
 import { Module } from '@nestjs/common';
-import { KeysModule } from '../keys/keys.module.js';
-import { RegionsModule } from '../regions/regions.module.js';
-import { AccessDecider } from './access-decider.js';
-import { FieldMasker } from './field-masker.js';
 import { PolicyController } from './policy.controller.js';
 import { PolicyService } from './policy.service.js';
 
+/** The policy decision point: the verified bundle in use, evaluated in process (input → decision). */
 @Module({
-  imports: [RegionsModule, KeysModule],
   controllers: [PolicyController],
-  providers: [PolicyService, AccessDecider, FieldMasker],
-  exports: [PolicyService, AccessDecider, FieldMasker],
+  providers: [PolicyService],
+  exports: [PolicyService],
 })
 export class PolicyModule {}

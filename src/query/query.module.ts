@@ -1,15 +1,20 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module.js';
 import { CatalogModule } from '../catalog/catalog.module.js';
-import { KeysModule } from '../keys/keys.module.js';
-import { PolicyModule } from '../policy/policy.module.js';
 import { RegionsModule } from '../regions/regions.module.js';
+import { VaultModule } from '../vault/vault.module.js';
 import { QueryController } from './query.controller.js';
+import { QueryRepository } from './query.repository.js';
 import { QueryService } from './query.service.js';
 import { RegionQueryExecutor } from './region-query.executor.js';
 
 @Module({
-  imports: [RegionsModule, KeysModule, CatalogModule, PolicyModule],
+  imports: [RegionsModule, CatalogModule, VaultModule, AccessModule],
   controllers: [QueryController],
-  providers: [QueryService, RegionQueryExecutor],
+  providers: [
+    QueryService,
+    RegionQueryExecutor,
+    { provide: QueryRepository, useValue: new QueryRepository() },
+  ],
 })
 export class QueryModule {}

@@ -6,16 +6,13 @@ import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
 import type { GatewayConfig } from '../platform/config/gateway-config.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import type { RequestContext } from '../platform/http/request-context.js';
-import { AccessDecider } from '../policy/access-decider.js';
+import { PurposeRequiredError } from '../access/access-gate.js';
 import type { RecordView } from '../records/record-view.js';
 import { RegionTopology } from '../regions/region-topology.js';
 import { InvalidQueryError } from './query.errors.js';
 import { QueryCursorCodec, type RegionPositions } from './query-cursor.js';
-import {
-  RegionQueryExecutor,
-  type RegionOutcome,
-  type WhereValue,
-} from './region-query.executor.js';
+import type { WhereValue } from '../vault/record-vault.js';
+import { RegionQueryExecutor, type RegionOutcome } from './region-query.executor.js';
 
 export interface QueryRequest {
   readonly collection: string;
@@ -57,7 +54,6 @@ export class QueryService {
   constructor(
     private readonly catalog: CollectionCatalog,
     private readonly topology: RegionTopology,
-    private readonly access: AccessDecider,
     private readonly executor: RegionQueryExecutor,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
@@ -65,7 +61,9 @@ export class QueryService {
   }
 
   async query(ctx: RequestContext, request: QueryRequest): Promise<QueryResult> {
-    const purpose = this.access.requirePurpose(ctx);
+    // Checked here too: the purpose is part of what the cursor is bound to.
+    const purpose = ctx.purpose;
+    if (purpose === null) throw new PurposeRequiredError();
     const collection = this.catalog.collection(request.collection);
     const where = this.validateWhere(collection, request.where);
     const fields = this.validateFields(collection, request.fields);

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { execute } from '../platform/database/sql.js';
-import type { BlindIndexEntry } from './blind-index.js';
+import type { BlindIndexEntry } from '../vault/blind-index.js';
 
 export interface StoredRecord {
   readonly recordId: string;

@@ -1,28 +1,21 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import {
-  CollectionCatalog,
-  type CollectionSpec,
-  type RecordDocument,
-} from '../catalog/collection-catalog.js';
-import { BLIND_INDEX_KEY, RegionKeysService } from '../keys/region-keys.service.js';
+import { AccessGate } from '../access/access-gate.js';
+import type { AccessAction, AccessDescription } from '../access/access.js';
+import { CollectionCatalog, type CollectionSpec } from '../catalog/collection-catalog.js';
+import type { RecordLocation } from '../envelope/envelope-format.js';
 import { SubjectKeysRepository, type StoredSubjectKey } from '../keys/subject-keys.repository.js';
 import { SubjectKeysService } from '../keys/subject-keys.service.js';
-import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
-import type { GatewayConfig } from '../platform/config/gateway-config.js';
 import type { RequestContext } from '../platform/http/request-context.js';
-import { AccessDecider, type AccessAction, type Authorized } from '../policy/access-decider.js';
-import type { Decision } from '../policy/decision.js';
-import { FieldMasker } from '../policy/field-masker.js';
+import type { FieldAction } from '../policy/decision.js';
 import { RegionRouter } from '../regions/region-router.js';
 import { requireLiveSubject } from '../subjects/live-subject.js';
 import { SubjectId } from '../subjects/subject-id.js';
-import { blindIndexEntries, type BlindIndexEntry } from './blind-index.js';
+import { RecordVault } from '../vault/record-vault.js';
 import { decodeListCursor, encodeListCursor } from './list-cursor.js';
 import { checkPrecondition, type WritePrecondition } from './preconditions.js';
 import { RecordNotFoundError, VersionConflictError } from './record.errors.js';
 import { parseRecordId } from './record-id.js';
-import { RecordSealer } from './record-sealer.js';
 import type { RecordPage, RecordView, RecordWriteResult } from './record-view.js';
 import { RecordsRepository, type RecordKeyRef, type StoredRecord } from './records.repository.js';
 
@@ -37,26 +30,20 @@ const UNIQUE_VIOLATION = '23505';
 
 /**
  * Records of a subject, stored only in the subject's home region, sealed under the subject's
- * key, versioned, with blind-index entries for indexed fields. Every access is decided by the
- * policy first; a deny touches no data.
+ * key, versioned, with blind-index entries for indexed fields. Each operation is one access
+ * through the gate: decided first (a deny touches no data), logged with the access.
  */
 @Injectable()
 export class RecordsService {
-  private readonly sealer: RecordSealer;
-
   constructor(
     private readonly catalog: CollectionCatalog,
     private readonly router: RegionRouter,
     private readonly keys: SubjectKeysService,
     private readonly keyStore: SubjectKeysRepository,
-    private readonly regionKeys: RegionKeysService,
     private readonly records: RecordsRepository,
-    private readonly access: AccessDecider,
-    private readonly masker: FieldMasker,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {
-    this.sealer = new RecordSealer(keys);
-  }
+    private readonly vault: RecordVault,
+    private readonly gate: AccessGate,
+  ) {}
 
   async put(
     ctx: RequestContext,
@@ -69,35 +56,37 @@ export class RecordsService {
     const target = this.target(subjectId, collectionName);
     const ref = this.ref(target, parseRecordId(rawRecordId));
     const document = this.catalog.validate(collectionName, body);
-    const authorized = await this.decideWrite(ctx, target, 'write', Object.keys(document));
-
-    // Everything that needs KMS happens before the transaction: a KMS failure writes nothing.
-    const { key, envelope, indexEntries } = await this.access.prepare(authorized, async () => {
-      const subjectKey = await this.liveKey(target);
-      return {
-        key: subjectKey,
-        envelope: await this.sealer.seal(
-          subjectKey,
-          this.location(target, ref, subjectKey.keyVersion),
-          document,
-        ),
-        indexEntries: await this.indexEntries(target, document),
-      };
-    });
-    return this.access.run(authorized, async (manager) => {
-      await this.requireLive(manager, target.subjectId, 'share');
-      const current = await this.records.lockVersion(manager, ref);
-      checkPrecondition(precondition, current);
-      const version = (current ?? 0) + 1;
-      try {
-        await this.records.write(manager, ref, { version, keyVersion: key.keyVersion, envelope });
-      } catch (error) {
-        // Two creators raced for a new record id: the loser changes nothing.
-        if (driverCode(error) === UNIQUE_VIOLATION) throw new VersionConflictError(1);
-        throw error;
-      }
-      await this.records.replaceIndex(manager, ref, indexEntries);
-      return { ...ref, region: target.region, version, created: current === null };
+    return this.gate.run(ctx, {
+      ...this.describe(target, 'write', Object.keys(document)),
+      purpose: 'write',
+      // Everything that needs KMS happens before the transaction: a KMS failure writes nothing.
+      prepare: async () => {
+        const key = await this.liveKey(target);
+        return {
+          key,
+          envelope: await this.vault.seal(
+            key,
+            this.location(target, ref, key.keyVersion),
+            document,
+          ),
+          indexEntries: await this.vault.indexEntries(target.region, target.collection, document),
+        };
+      },
+      work: async (manager, _scope, { key, envelope, indexEntries }) => {
+        await requireLiveSubject(this.keyStore, manager, target.subjectId, 'share');
+        const current = await this.records.lockVersion(manager, ref);
+        checkPrecondition(precondition, current);
+        const version = (current ?? 0) + 1;
+        try {
+          await this.records.write(manager, ref, { version, keyVersion: key.keyVersion, envelope });
+        } catch (error) {
+          // Two creators raced for a new record id: the loser changes nothing.
+          if (driverCode(error) === UNIQUE_VIOLATION) throw new VersionConflictError(1);
+          throw error;
+        }
+        await this.records.replaceIndex(manager, ref, indexEntries);
+        return { ...ref, region: target.region, version, created: current === null };
+      },
     });
   }
 
@@ -111,13 +100,17 @@ export class RecordsService {
     const target = this.target(subjectId, collectionName);
     const ref = this.ref(target, parseRecordId(rawRecordId));
     const fields = requestedFields ?? [...target.collection.fields.keys()];
-    const authorized = await this.decideRead(ctx, target, 'read', fields);
-    const { key, record } = await this.access.run(authorized, async (manager) => ({
-      key: await this.requireLive(manager, target.subjectId),
-      record: await this.records.find(manager, ref),
-    }));
+    const { key, record, actions } = await this.gate.run(ctx, {
+      ...this.describe(target, 'read', fields),
+      purpose: 'required',
+      work: async (manager, { decision }) => ({
+        key: await requireLiveSubject(this.keyStore, manager, target.subjectId),
+        record: await this.records.find(manager, ref),
+        actions: decision.fields,
+      }),
+    });
     if (record === undefined || key === undefined) throw new RecordNotFoundError();
-    return this.view(target, key, record, fields, authorized.decision);
+    return this.view(target, key, record, fields, actions);
   }
 
   async list(
@@ -131,22 +124,26 @@ export class RecordsService {
     const target = this.target(subjectId, collectionName);
     const after = decodeListCursor(cursor);
     const fields = requestedFields ?? [...target.collection.fields.keys()];
-    const authorized = await this.decideRead(ctx, target, 'list', fields);
-    const { key, rows } = await this.access.run(authorized, async (manager) => ({
-      key: await this.requireLive(manager, target.subjectId),
-      rows: await this.records.page(
-        manager,
-        target.subjectId,
-        target.collection.name,
-        after,
-        limit + 1,
-      ),
-    }));
+    const { key, rows, actions } = await this.gate.run(ctx, {
+      ...this.describe(target, 'list', fields),
+      purpose: 'required',
+      work: async (manager, { decision }) => ({
+        key: await requireLiveSubject(this.keyStore, manager, target.subjectId),
+        rows: await this.records.page(
+          manager,
+          target.subjectId,
+          target.collection.name,
+          after,
+          limit + 1,
+        ),
+        actions: decision.fields,
+      }),
+    });
     const page = rows.slice(0, limit);
     const items: RecordView[] = [];
     for (const record of page) {
       if (key === undefined) throw new RecordNotFoundError();
-      items.push(await this.view(target, key, record, fields, authorized.decision));
+      items.push(await this.view(target, key, record, fields, actions));
     }
     const last = page.at(-1);
     return {
@@ -165,53 +162,33 @@ export class RecordsService {
   ): Promise<void> {
     const target = this.target(subjectId, collectionName);
     const ref = this.ref(target, parseRecordId(rawRecordId));
-    const authorized = await this.decideWrite(ctx, target, 'delete', []);
-    await this.access.run(authorized, async (manager) => {
-      await this.requireLive(manager, target.subjectId, 'share');
-      const current = await this.records.lockVersion(manager, ref);
-      if (current === null) throw new RecordNotFoundError();
-      checkPrecondition(precondition, current);
-      await this.records.delete(manager, ref);
+    await this.gate.run(ctx, {
+      ...this.describe(target, 'delete', []),
+      purpose: 'write',
+      work: async (manager) => {
+        await requireLiveSubject(this.keyStore, manager, target.subjectId, 'share');
+        const current = await this.records.lockVersion(manager, ref);
+        if (current === null) throw new RecordNotFoundError();
+        checkPrecondition(precondition, current);
+        await this.records.delete(manager, ref);
+      },
     });
   }
 
-  /** A read is decided before any record is touched; a deny answers 403 and reads nothing. */
-  private async decideRead(
-    ctx: RequestContext,
+  /** What the policy decides for an access to one record (or collection) of a subject. */
+  private describe(
     target: Target,
     action: AccessAction,
     fields: readonly string[],
-  ) {
-    this.access.requirePurpose(ctx);
-    return this.decide(ctx, target, action, fields, ctx.purpose);
-  }
-
-  /** Writes default to the purpose service-delivery when X-Purpose is absent. */
-  private async decideWrite(
-    ctx: RequestContext,
-    target: Target,
-    action: AccessAction,
-    fields: readonly string[],
-  ) {
-    return this.decide(ctx, target, action, fields, ctx.purpose ?? 'service-delivery');
-  }
-
-  private async decide(
-    ctx: RequestContext,
-    target: Target,
-    action: AccessAction,
-    fields: readonly string[],
-    purpose: string | null,
-  ): Promise<Authorized> {
-    return this.access.authorize(ctx, {
+  ): Omit<AccessDescription, 'purpose'> {
+    return {
       action,
-      homeRegion: target.region,
-      subjectId: target.subjectId,
+      region: target.region,
+      subjects: [target.subjectId],
       collection: target.collection.name,
       fields,
-      purpose,
-      case: await this.access.resolveCase(ctx, target.subjectId, target.region),
-    });
+      case: { from: 'header' },
+    };
   }
 
   private async view(
@@ -219,20 +196,15 @@ export class RecordsService {
     key: StoredSubjectKey,
     record: StoredRecord,
     fields: readonly string[],
-    decision: Decision,
+    actions: Readonly<Record<string, FieldAction>>,
   ): Promise<RecordView> {
     const ref = this.ref(target, record.recordId);
-    const opened = await this.sealer.open(
+    const opened = await this.vault.open(
       key,
       this.location(target, ref, record.keyVersion),
       record.envelope,
     );
-    const { data, masked } = await this.masker.apply(
-      target.region,
-      opened,
-      fields,
-      decision.fields,
-    );
+    const { data, masked } = await this.vault.mask(target.region, opened, fields, actions);
     return { ...ref, region: target.region, version: record.version, data, masked };
   }
 
@@ -250,39 +222,20 @@ export class RecordsService {
     return { subjectId: target.subjectId, collection: target.collection.name, recordId };
   }
 
-  private location(target: Target, ref: RecordKeyRef, keyVersion: number) {
+  private location(target: Target, ref: RecordKeyRef, keyVersion: number): RecordLocation {
     return { ...ref, region: target.region, keyVersion };
-  }
-
-  private async requireLive(manager: EntityManager, subjectId: string, lock?: 'share') {
-    return requireLiveSubject(this.keyStore, manager, subjectId, lock);
   }
 
   /** The subject's key; a subject created before keys existed gets one now. */
   private async liveKey(target: Target): Promise<StoredSubjectKey> {
-    const existing = await this.router.read(target.region, (manager) =>
-      this.requireLive(manager, target.subjectId),
+    const existing = await this.router.read(target.region, (manager: EntityManager) =>
+      requireLiveSubject(this.keyStore, manager, target.subjectId),
     );
     if (existing !== undefined) return existing;
     const generated = await this.keys.generate(target.region, target.subjectId);
     return this.router.transaction(target.region, (manager) =>
       this.keyStore.insertOrGet(manager, generated),
     );
-  }
-
-  private async indexEntries(target: Target, document: RecordDocument): Promise<BlindIndexEntry[]> {
-    if (target.collection.indexedFields.length === 0) return [];
-    const indexKey = await this.regionKeys.key(target.region, BLIND_INDEX_KEY);
-    try {
-      return blindIndexEntries(
-        indexKey,
-        target.collection,
-        document,
-        this.config.keys.blindIndexBytes,
-      );
-    } finally {
-      indexKey.fill(0);
-    }
   }
 }
 

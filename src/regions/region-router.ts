@@ -1,8 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { GatewayConfig, RegionConfig } from '../platform/config/gateway-config.js';
+import type { RegionConfig } from '../platform/config/gateway-config.js';
 import { DomainError, RegionUnavailableError } from '../platform/errors/domain-error.js';
 import type { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
-import { createRegionDataSource } from '../platform/database/region-data-source.factory.js';
 import { isStoreUnavailable } from '../platform/database/store-errors.js';
 import { readStoreIdentity, storeIdentityProblem } from '../platform/database/store-identity.js';
 import type { RegionTopology } from './region-topology.js';
@@ -48,19 +47,24 @@ export class RegionRouter {
   ) {}
 
   /**
-   * Connects to every region's store and checks each one's recorded identity and migrations.
-   * Any problem refuses the boot, naming the regions involved; nothing is left connected.
+   * Connects every region's (not yet connected) DataSource and checks each store's recorded
+   * identity and migrations. Any problem refuses the boot, naming the regions involved;
+   * nothing is left connected.
    */
   static async open(
     topology: RegionTopology,
-    database: GatewayConfig['database'],
+    dataSources: ReadonlyMap<string, DataSource>,
     metrics: GatewayMetrics,
   ): Promise<RegionRouter> {
     const routes = new Map<string, LocalRegionRoute>();
     const problems: string[] = [];
     await Promise.all(
       topology.regions.map(async (region) => {
-        const dataSource = createRegionDataSource(region, database);
+        const dataSource = dataSources.get(region.id);
+        if (dataSource === undefined) {
+          problems.push(`region ${region.id} has no store configured`);
+          return;
+        }
         routes.set(region.id, { kind: 'local', region, dataSource });
         try {
           await dataSource.initialize();

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
 import type { GatewayConfig } from '../platform/config/gateway-config.js';
+import { REGION_DATA_SOURCES } from '../platform/database/database.module.js';
 import { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
 import { JurisdictionMap } from './jurisdiction-map.js';
 import { RegionRouter } from './region-router.js';
@@ -21,9 +23,12 @@ import { RegionTopology } from './region-topology.js';
     },
     {
       provide: RegionRouter,
-      inject: [GATEWAY_CONFIG, RegionTopology, GatewayMetrics],
-      useFactory: (config: GatewayConfig, topology: RegionTopology, metrics: GatewayMetrics) =>
-        RegionRouter.open(topology, config.database, metrics),
+      inject: [RegionTopology, REGION_DATA_SOURCES, GatewayMetrics],
+      useFactory: (
+        topology: RegionTopology,
+        dataSources: ReadonlyMap<string, DataSource>,
+        metrics: GatewayMetrics,
+      ) => RegionRouter.open(topology, dataSources, metrics),
     },
   ],
   exports: [JurisdictionMap, RegionTopology, RegionRouter],

@@ -1,21 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Ctx } from '../auth/request-context.decorator.js';
 import type { RequestContext } from '../platform/http/request-context.js';
 import { CreateSubjectRequest } from './dto/create-subject.request.js';
-import { ErasureReceiptResponse } from './dto/erasure-receipt.response.js';
 import { SubjectResponse } from './dto/subject.response.js';
-import { SubjectErasureService } from './subject-erasure.service.js';
 import { SubjectsService } from './subjects.service.js';
 
 @ApiTags('subjects')
 @ApiBearerAuth()
 @Controller('v1/subjects')
 export class SubjectsController {
-  constructor(
-    private readonly subjects: SubjectsService,
-    private readonly erasure: SubjectErasureService,
-  ) {}
+  constructor(private readonly subjects: SubjectsService) {}
 
   @Post()
   @HttpCode(201)
@@ -28,19 +23,6 @@ export class SubjectsController {
     @Body() body: CreateSubjectRequest,
   ): Promise<SubjectResponse> {
     return SubjectResponse.of(await this.subjects.create(ctx, body.country));
-  }
-
-  @Delete(':subjectId')
-  @ApiOkResponse({
-    type: ErasureReceiptResponse,
-    description: 'Crypto-shredded; later reads answer 410.',
-  })
-  async erase(
-    @Ctx() ctx: RequestContext,
-    @Param('subjectId') subjectId: string,
-  ): Promise<ErasureReceiptResponse> {
-    const receipt = await this.erasure.erase(ctx, subjectId);
-    return { ...receipt, erasedAt: receipt.erasedAt.toISOString() };
   }
 
   @Get(':subjectId')

@@ -1,20 +1,15 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module.js';
 import { KeysModule } from '../keys/keys.module.js';
-import { PolicyModule } from '../policy/policy.module.js';
-import { RecordsModule } from '../records/records.module.js';
 import { RegionsModule } from '../regions/regions.module.js';
-import { SubjectErasureService } from './subject-erasure.service.js';
 import { SubjectsController } from './subjects.controller.js';
 import { SubjectsRepository } from './subjects.repository.js';
 import { SubjectsService } from './subjects.service.js';
 
 @Module({
-  imports: [RegionsModule, KeysModule, RecordsModule, PolicyModule],
+  imports: [RegionsModule, KeysModule, AccessModule],
   controllers: [SubjectsController],
-  providers: [
-    SubjectsService,
-    SubjectErasureService,
-    { provide: SubjectsRepository, useValue: new SubjectsRepository() },
-  ],
+  providers: [SubjectsService, { provide: SubjectsRepository, useValue: new SubjectsRepository() }],
+  exports: [SubjectsRepository],
 })
 export class SubjectsModule {}

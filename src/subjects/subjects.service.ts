@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { RequestContext } from '../platform/http/request-context.js';
+import { AccessGate } from '../access/access-gate.js';
 import { SubjectKeysRepository } from '../keys/subject-keys.repository.js';
 import { SubjectKeysService } from '../keys/subject-keys.service.js';
-import { AccessDecider } from '../policy/access-decider.js';
+import type { RequestContext } from '../platform/http/request-context.js';
 import { JurisdictionMap } from '../regions/jurisdiction-map.js';
 import { RegionRouter } from '../regions/region-router.js';
 import { RegionTopology } from '../regions/region-topology.js';
@@ -26,7 +26,7 @@ export class SubjectsService {
     private readonly subjects: SubjectsRepository,
     private readonly keys: SubjectKeysService,
     private readonly keyStore: SubjectKeysRepository,
-    private readonly access: AccessDecider,
+    private readonly gate: AccessGate,
   ) {}
 
   /** Creates a subject homed in a region of its country's jurisdiction, and only there. */
@@ -36,23 +36,23 @@ export class SubjectsService {
     const home = selectHomeRegion(this.topology.inJurisdiction(jurisdiction));
     if (home === undefined) throw new JurisdictionNotServedError(jurisdiction);
     const id = SubjectId.generate(home.id);
-    const authorized = await this.access.authorize(ctx, {
+    return this.gate.run(ctx, {
       action: 'subject.create',
-      homeRegion: home.id,
-      subjectId: id.value,
-      purpose: ctx.purpose ?? 'service-delivery',
-    });
-    // The key comes first: if the region's KMS is down, nothing is written.
-    const key = await this.access.prepare(authorized, () => this.keys.generate(home.id, id.value));
-    return this.access.run(authorized, async (manager) => {
-      const subject = await this.subjects.insert(manager, {
-        id: id.value,
-        homeRegion: home.id,
-        jurisdiction,
-        country: country.toUpperCase(),
-      });
-      await this.keyStore.insertOrGet(manager, key);
-      return subject;
+      region: home.id,
+      subjects: [id.value],
+      purpose: 'write',
+      // The key comes first: if the region's KMS is down, nothing is written.
+      prepare: () => this.keys.generate(home.id, id.value),
+      work: async (manager, _scope, key) => {
+        const subject = await this.subjects.insert(manager, {
+          id: id.value,
+          homeRegion: home.id,
+          jurisdiction,
+          country: country.toUpperCase(),
+        });
+        await this.keyStore.insertOrGet(manager, key);
+        return subject;
+      },
     });
   }
 
@@ -60,17 +60,17 @@ export class SubjectsService {
   async get(ctx: RequestContext, rawId: string): Promise<Subject> {
     const id = SubjectId.parse(rawId);
     const route = this.router.route(id.homeRegion);
-    this.access.requirePurpose(ctx);
-    const authorized = await this.access.authorize(ctx, {
+    return this.gate.run(ctx, {
       action: 'subject.read',
-      homeRegion: route.region.id,
-      subjectId: id.value,
-    });
-    return this.access.run(authorized, async (manager) => {
-      const subject = await this.subjects.find(manager, id.value);
-      if (subject === undefined) throw new SubjectNotFoundError();
-      if (subject.erasedAt !== null) throw new SubjectErasedError();
-      return subject;
+      region: route.region.id,
+      subjects: [id.value],
+      purpose: 'required',
+      work: async (manager) => {
+        const subject = await this.subjects.find(manager, id.value);
+        if (subject === undefined) throw new SubjectNotFoundError();
+        if (subject.erasedAt !== null) throw new SubjectErasedError();
+        return subject;
+      },
     });
   }
 }

@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDevCheckpointKey } from '../../src/audit/checkpoints.js';
+import { ensureDevCheckpointKey } from '../../src/audit-log/checkpoints.js';
 import { ensureDevKeys, mintDevToken } from '../../src/auth/dev-tokens.js';
 import { LOCAL_STACK_ENV_FILE } from '../../src/cli/cli-config.js';
 import { loadGatewayConfig } from '../../src/platform/config/config.loader.js';

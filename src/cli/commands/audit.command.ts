@@ -1,8 +1,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { AuditLogReader } from '../../audit/audit-log.reader.js';
-import { exportRecord } from '../../audit/audit.service.js';
-import { verifyRegionChain } from '../../audit/chain-verification.js';
+import { exportRecord } from '../../audit-log/audit-entry.js';
+import { AuditLogReader, streamEntries } from '../../audit-log/audit-log.reader.js';
+import { verifyRegionChain } from '../../audit-log/chain-verification.js';
 import { loadCliConfig, openCliStores } from '../cli-config.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { ProgressReporter } from '../progress.js';
@@ -74,19 +74,17 @@ export async function auditExport(options: {
     const total = await router.read(region, (m) => reader.count(m, region));
     const progress = new ProgressReporter(`export ${region}`);
     const started = performance.now();
-    let after = 0;
     let written = 0;
-    for (;;) {
-      const page = await router.read(region, (m) =>
-        reader.page(m, region, since === undefined ? {} : { from: since }, after, 1000),
-      );
-      for (const row of page)
-        process.stdout.write(`${JSON.stringify(exportRecord(region, row))}\n`);
-      written += page.length;
-      progress.update(written, total, performance.now() - started);
-      const last = page.at(-1);
-      if (last === undefined || page.length < 1000) break;
-      after = last.seq;
+    const read = <T>(work: Parameters<typeof router.read<T>>[1]): Promise<T> =>
+      router.read(region, work);
+    for await (const row of streamEntries(
+      read,
+      region,
+      since === undefined ? {} : { from: since },
+    )) {
+      process.stdout.write(`${JSON.stringify(exportRecord(region, row))}\n`);
+      written++;
+      if (written % 1000 === 0) progress.update(written, total, performance.now() - started);
     }
     progress.update(written, total, performance.now() - started, true);
     return EXIT.ok;

@@ -245,7 +245,9 @@ export function loadGatewayConfig(
     (values.GATEWAY_KMS_ACCESS_KEY_ID === undefined) !==
     (values.GATEWAY_KMS_SECRET_ACCESS_KEY === undefined)
   ) {
-    problems.push('set both GATEWAY_KMS_ACCESS_KEY_ID and GATEWAY_KMS_SECRET_ACCESS_KEY, or neither');
+    problems.push(
+      'set both GATEWAY_KMS_ACCESS_KEY_ID and GATEWAY_KMS_SECRET_ACCESS_KEY, or neither',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 

@@ -1,16 +1,20 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions, type EntitySchema } from 'typeorm';
 import type { GatewayConfig, RegionConfig } from '../config/gateway-config.js';
-import { ENTITIES, MIGRATIONS } from './schema.js';
+import { MIGRATIONS } from './schema.js';
 
-/** Creates (but does not connect) the TypeORM DataSource of one region's store. */
-export function createRegionDataSource(
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own type
+export type EntityClass = Function | EntitySchema;
+
+/** The TypeORM options of one region's store: its pool, timeouts, migrations; never `synchronize`. */
+export function regionDataSourceOptions(
   region: RegionConfig,
   database: GatewayConfig['database'],
-): DataSource {
-  return new DataSource({
+  entities: readonly EntityClass[] = [],
+): DataSourceOptions {
+  return {
     type: 'postgres',
     url: region.databaseUrl,
-    entities: ENTITIES,
+    entities: [...entities],
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',
     migrationsRun: false,
@@ -23,5 +27,13 @@ export function createRegionDataSource(
       statement_timeout: database.statementTimeoutMs,
       idle_in_transaction_session_timeout: database.statementTimeoutMs,
     },
-  });
+  };
+}
+
+/** Creates (but does not connect) a region's DataSource outside Nest (the migrator, the CLI). */
+export function createRegionDataSource(
+  region: RegionConfig,
+  database: GatewayConfig['database'],
+): DataSource {
+  return new DataSource(regionDataSourceOptions(region, database));
 }

@@ -1,13 +1,13 @@
-import { SubjectEntity } from '../../subjects/subject.entity.js';
 import { StoreIdentityAndSubjects1764150000000 } from './migrations/1764150000000-store-identity-and-subjects.js';
 import { EnvelopeRecordsAndBlindIndex1764160000000 } from './migrations/1764160000000-envelope-records-and-blind-index.js';
 import { Cases1764170000000 } from './migrations/1764170000000-cases.js';
 import { AuditLog1764180000000 } from './migrations/1764180000000-audit-log.js';
 
-/** Every entity mapped in a regional store. Each region has the same schema. */
-export const ENTITIES = [SubjectEntity];
-
-/** Checked-in migrations, in order. The schema changes only through these; never `synchronize`. */
+/**
+ * Checked-in migrations, in order; every region has the same schema. The schema changes only
+ * through these; never `synchronize`. (Entity classes are registered by the app module: the
+ * platform layer knows no feature.)
+ */
 export const MIGRATIONS = [
   StoreIdentityAndSubjects1764150000000,
   EnvelopeRecordsAndBlindIndex1764160000000,

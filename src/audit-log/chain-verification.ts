@@ -1,12 +1,7 @@
 import type { KeyObject } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import { ChainVerifier, type ChainCheckpoint, type VerifyResult } from './audit-chain.verifier.js';
-import { AuditLogReader } from './audit-log.reader.js';
+import { AuditLogReader, streamEntries, type StoreReader } from './audit-log.reader.js';
 import { CheckpointRepository, verifyCheckpoint } from './checkpoints.js';
-
-const PAGE = 1000;
-
-export type StoreReader = <T>(work: (manager: EntityManager) => Promise<T>) => Promise<T>;
 
 export interface ChainVerificationOptions {
   /** Verifies the checkpoints stored in the region (and `extraCheckpoints`) before trusting them. */
@@ -50,21 +45,14 @@ export async function verifyRegionChain(
   const verifier = new ChainVerifier(region, checkpoints);
   // Without a recorded head (it should always exist once anything was logged), walk everything.
   const total = head?.seq ?? Number.POSITIVE_INFINITY;
-  let after = 0;
-  let done = false;
-  while (!done) {
-    const page = await read((manager) => reader.page(manager, region, {}, after, PAGE));
-    for (const entry of page) {
-      // Entries appended after the head was read belong to the next verification.
-      if (entry.seq > total || !verifier.add(entry)) {
-        done = true;
-        break;
-      }
-      after = entry.seq;
-    }
-    options.onProgress?.(after, head?.seq ?? after);
-    if (page.length < PAGE) done = true;
+  let checked = 0;
+  for await (const entry of streamEntries(read, region)) {
+    // Entries appended after the head was read belong to the next verification.
+    if (entry.seq > total || !verifier.add(entry)) break;
+    checked = entry.seq;
+    if (checked % 1000 === 0) options.onProgress?.(checked, head?.seq ?? checked);
   }
+  options.onProgress?.(checked, head?.seq ?? checked);
   const result = verifier.finish(head);
   return forged === 0 || !result.ok
     ? result

@@ -55,3 +55,17 @@ export function chainHash(prevHash: Buffer, region: string, seq: number, entry: 
     .update(canonicalJson({ region, seq, entry }), 'utf8')
     .digest();
 }
+
+/** One exported line (API and CLI): the OPA decision-log entry plus its place in the chain. */
+export function exportRecord(
+  region: string,
+  row: { seq: number; entry: DecisionLogEntry; prevHash: Buffer; hash: Buffer },
+): Record<string, unknown> {
+  return {
+    ...row.entry,
+    region,
+    seq: row.seq,
+    prev_hash: row.prevHash.toString('hex'),
+    hash: row.hash.toString('hex'),
+  };
+}

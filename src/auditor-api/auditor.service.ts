@@ -5,33 +5,36 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
-import type { GatewayConfig } from '../platform/config/gateway-config.js';
-import { ConfigError } from '../platform/config/config.error.js';
-import { InvalidRequestError } from '../platform/errors/domain-error.js';
-import type { RequestContext } from '../platform/http/request-context.js';
-import { AccessDecider } from '../policy/access-decider.js';
-import { RegionRouter } from '../regions/region-router.js';
-import type { StoredEntry, VerifyResult } from './audit-chain.verifier.js';
-import { AuditLogReader, type DecisionFilter } from './audit-log.reader.js';
-import { verifyRegionChain } from './chain-verification.js';
+import type { EntityManager } from 'typeorm';
+import { AccessGate } from '../access/access-gate.js';
+import type { StoredEntry, VerifyResult } from '../audit-log/audit-chain.verifier.js';
+import {
+  AuditLogReader,
+  streamEntries,
+  type DecisionFilter,
+} from '../audit-log/audit-log.reader.js';
+import { verifyRegionChain } from '../audit-log/chain-verification.js';
 import {
   CheckpointRepository,
   loadCheckpointKey,
   signCheckpoint,
   type CheckpointKey,
   type SignedCheckpoint,
-} from './checkpoints.js';
-
-const EXPORT_PAGE = 500;
+} from '../audit-log/checkpoints.js';
+import { ConfigError } from '../platform/config/config.error.js';
+import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
+import type { GatewayConfig } from '../platform/config/gateway-config.js';
+import { InvalidRequestError } from '../platform/errors/domain-error.js';
+import type { RequestContext } from '../platform/http/request-context.js';
+import { RegionRouter } from '../regions/region-router.js';
 
 /**
- * The auditors' view of each region's decision log: filtered pages, chain verification,
- * JSON-lines export, and signed checkpoints of each chain head (periodic and on demand).
- * Every call is itself decided (action `audit.read`, auditors only) and logged.
+ * The auditors' view of each region's decision log: filtered pages, verification, JSON-lines
+ * export, and signed checkpoints of each chain head (periodic and on demand). Every call is
+ * itself an access (action `audit.read`, auditors only), decided and logged by the gate.
  */
 @Injectable()
-export class AuditService implements OnModuleInit, OnApplicationShutdown {
+export class AuditorService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Audit');
   private readonly reader = new AuditLogReader();
   private readonly checkpoints = new CheckpointRepository();
@@ -41,7 +44,7 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly router: RegionRouter,
-    private readonly access: AccessDecider,
+    private readonly gate: AccessGate,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -70,8 +73,7 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     afterSeq: number,
     limit: number,
   ): Promise<{ entries: StoredEntry[]; nextCursor: number | null }> {
-    const authorized = await this.authorize(ctx, region);
-    const rows = await this.access.run(authorized, (manager) =>
+    const rows = await this.audited(ctx, region, (manager) =>
       this.reader.page(manager, region, filter, afterSeq, limit + 1),
     );
     const entries = rows.slice(0, limit);
@@ -83,10 +85,9 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     region: string,
     checkpoint: string | undefined,
   ): Promise<VerifyResult> {
-    const authorized = await this.authorize(ctx, region);
     // This call's own entry is appended when the work is done (and not yet visible to it), so
-    // the chain is reported as found.
-    return this.access.run(authorized, async () => {
+    // the log is reported as found.
+    return this.audited(ctx, region, async () => {
       try {
         return await verifyRegionChain((work) => this.router.read(region, work), region, {
           publicKey: this.signingKey().publicKey,
@@ -104,38 +105,25 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  /** JSON lines of the region's log from `since`, page by page. */
-  async *exportLines(
+  /** The region's log from `since`, entry by entry (logged as one access before it starts). */
+  async export(
     ctx: RequestContext,
     region: string,
     since: Date | undefined,
-  ): AsyncGenerator<string> {
-    const authorized = await this.authorize(ctx, region);
-    await this.access.run(authorized, () => Promise.resolve());
-    let after = 0;
-    for (;;) {
-      const page = await this.router.read(region, (manager) =>
-        this.reader.page(
-          manager,
-          region,
-          since === undefined ? {} : { from: since },
-          after,
-          EXPORT_PAGE,
-        ),
-      );
-      for (const row of page) yield `${JSON.stringify(exportRecord(region, row))}\n`;
-      const last = page.at(-1);
-      if (last === undefined || page.length < EXPORT_PAGE) return;
-      after = last.seq;
-    }
+  ): Promise<AsyncGenerator<StoredEntry>> {
+    await this.audited(ctx, region, () => Promise.resolve());
+    return streamEntries(
+      (work) => this.router.read(region, work),
+      region,
+      since === undefined ? {} : { from: since },
+    );
   }
 
   async listCheckpoints(
     ctx: RequestContext,
     region: string,
   ): Promise<{ publicKey: object; checkpoints: SignedCheckpoint[] }> {
-    const authorized = await this.authorize(ctx, region);
-    const checkpoints = await this.access.run(authorized, (manager) =>
+    const checkpoints = await this.audited(ctx, region, (manager) =>
       this.checkpoints.list(manager, region),
     );
     return { publicKey: this.signingKey().publicJwk, checkpoints };
@@ -143,8 +131,7 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
 
   /** Signs the region's current head now (on demand). */
   async checkpointNow(ctx: RequestContext, region: string): Promise<SignedCheckpoint | null> {
-    const authorized = await this.authorize(ctx, region);
-    await this.access.run(authorized, () => Promise.resolve());
+    await this.audited(ctx, region, () => Promise.resolve());
     return this.checkpoint(region);
   }
 
@@ -167,24 +154,18 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     return signed;
   }
 
-  private async authorize(ctx: RequestContext, region: string) {
+  /** An auditor's access to the region's log, decided and logged by the gate. */
+  private async audited<T>(
+    ctx: RequestContext,
+    region: string,
+    work: (manager: EntityManager) => Promise<T>,
+  ): Promise<T> {
     this.router.route(region);
-    return this.access.authorize(ctx, { action: 'audit.read', homeRegion: region, purpose: null });
+    return this.gate.run(ctx, { action: 'audit.read', region, purpose: 'none', work });
   }
 
   private signingKey(): CheckpointKey {
     if (this.key === undefined) throw new Error('the checkpoint key is not loaded');
     return this.key;
   }
-}
-
-/** One exported line: the OPA decision-log entry plus its place in the chain. */
-export function exportRecord(region: string, row: StoredEntry): Record<string, unknown> {
-  return {
-    ...row.entry,
-    region,
-    seq: row.seq,
-    prev_hash: row.prevHash.toString('hex'),
-    hash: row.hash.toString('hex'),
-  };
 }

@@ -5,8 +5,9 @@ import { Readable } from 'node:stream';
 import { Ctx } from '../auth/request-context.decorator.js';
 import { InvalidRequestError } from '../platform/errors/domain-error.js';
 import type { RequestContext } from '../platform/http/request-context.js';
-import type { DecisionFilter } from './audit-log.reader.js';
-import { AuditService, exportRecord } from './audit.service.js';
+import { exportRecord } from '../audit-log/audit-entry.js';
+import type { DecisionFilter } from '../audit-log/audit-log.reader.js';
+import { AuditorService } from './auditor.service.js';
 
 function required(name: string, value: string | undefined): string {
   if (value === undefined || value === '') throw new InvalidRequestError(`${name} is required.`);
@@ -38,8 +39,8 @@ function cursor(value: string | undefined): number {
 @ApiTags('audit')
 @ApiBearerAuth()
 @Controller('v1/audit')
-export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+export class AuditorController {
+  constructor(private readonly audit: AuditorService) {}
 
   @Get('decisions')
   @ApiQuery({ name: 'region', required: true })
@@ -107,14 +108,13 @@ export class AuditController {
     @Query('since') since: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const lines = this.audit.exportLines(ctx, required('region', region), time('since', since));
-    // Pull the first line before answering, so a refusal is still a problem response.
-    const first = await lines.next();
-    async function* all(): AsyncGenerator<string> {
-      if (first.done !== true) yield first.value;
-      yield* lines;
+    const name = required('region', region);
+    // Decided and logged before the first byte, so a refusal is still a problem response.
+    const entries = await this.audit.export(ctx, name, time('since', since));
+    async function* lines(): AsyncGenerator<string> {
+      for await (const row of entries) yield `${JSON.stringify(exportRecord(name, row))}\n`;
     }
-    await reply.type('application/x-ndjson').send(Readable.from(all()));
+    await reply.type('application/x-ndjson').send(Readable.from(lines()));
   }
 
   @Get('checkpoints')

@@ -1,7 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { isStoreUnavailable } from '../platform/database/store-errors.js';
 import type { Decision } from '../policy/decision.js';
-import { AuditUnavailableError } from './audit.errors.js';
+import type { RegionRouter } from '../regions/region-router.js';
+import { AuditUnavailableError } from './audit-log.errors.js';
 import { GENESIS_HASH, chainHash, entryFor } from './audit-entry.js';
 
 interface Head {
@@ -10,14 +11,38 @@ interface Head {
 }
 
 /**
- * Appends decisions to a region's hash chain inside the caller's transaction. The chain head
- * row is locked for the append, so concurrent writers (any number of gateway instances) take
- * turns and the chain never forks; the lock is released when the access's transaction ends.
+ * Appends decisions to their region's log: inside the access's own transaction (so the entry
+ * and the access commit together), or in a transaction of their own (a deny, an access that
+ * failed before its transaction). The chain head row is locked for the append, so concurrent
+ * writers (any number of gateway instances) take turns and the chain never forks.
  */
 export class AuditLogWriter {
-  constructor(private readonly instanceId: string) {}
+  constructor(
+    private readonly instanceId: string,
+    private readonly router: Pick<RegionRouter, 'transaction'>,
+  ) {}
 
-  async append(manager: EntityManager, region: string, decision: Decision): Promise<number> {
+  /** Appends within `manager`'s transaction; they commit or roll back together. */
+  async appendWithin(
+    manager: EntityManager,
+    region: string,
+    decisions: readonly Decision[],
+  ): Promise<void> {
+    for (const decision of decisions) await this.appendOne(manager, region, decision);
+  }
+
+  /** Appends in a transaction of its own, committed before this resolves. */
+  async append(region: string, decisions: readonly Decision[]): Promise<void> {
+    await this.router.transaction(region, (manager) =>
+      this.appendWithin(manager, region, decisions),
+    );
+  }
+
+  private async appendOne(
+    manager: EntityManager,
+    region: string,
+    decision: Decision,
+  ): Promise<void> {
     try {
       const head = await this.lockHead(manager, region);
       const seq = Number(head.seq) + 1;
@@ -48,7 +73,6 @@ export class AuditLogWriter {
         seq,
         hash,
       ]);
-      return seq;
     } catch (error) {
       // A store that went away is the region's outage (503 region_unavailable), handled by the
       // router; anything else refusing the append is the audit log's.

@@ -2,6 +2,12 @@ import type { EntityManager } from 'typeorm';
 import type { DecisionLogEntry } from './audit-entry.js';
 import type { ChainCheckpoint, StoredEntry } from './audit-chain.verifier.js';
 
+/** Runs one read on a region's store (the router's `read`, bound to the region). */
+export type StoreReader = <T>(work: (manager: EntityManager) => Promise<T>) => Promise<T>;
+
+/** How many entries one store round trip fetches, for every reader of the log. */
+export const AUDIT_PAGE_SIZE = 1000;
+
 export interface DecisionFilter {
   readonly from?: Date;
   readonly to?: Date;
@@ -42,6 +48,29 @@ const toEntry = (row: Row): StoredEntry => ({
   action: row.action,
   loggedAt: row.logged_at,
 });
+
+/**
+ * Every entry of a region's log after `afterSeq` that matches `filter`, in seq order, fetched
+ * page by page: the one way the auditor API, the CLI and the verifier walk the log.
+ */
+export async function* streamEntries(
+  read: StoreReader,
+  region: string,
+  filter: DecisionFilter = {},
+  afterSeq = 0,
+): AsyncGenerator<StoredEntry> {
+  const reader = new AuditLogReader();
+  let after = afterSeq;
+  for (;;) {
+    const page = await read((manager) =>
+      reader.page(manager, region, filter, after, AUDIT_PAGE_SIZE),
+    );
+    yield* page;
+    const last = page.at(-1);
+    if (last === undefined || page.length < AUDIT_PAGE_SIZE) return;
+    after = last.seq;
+  }
+}
 
 /** Reads one region's decision log: filtered pages, the chain in order, the head, checkpoints. */
 export class AuditLogReader {

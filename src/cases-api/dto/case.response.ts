@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { Case } from '../case.js';
+import type { Case } from '../../cases/case.js';
 
 export class CaseResponse {
   @ApiProperty({ example: 'c1.us-east-1.7m2qk8d0x4v1c9hb3r5t6n8w2z' })

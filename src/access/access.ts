@@ -1,0 +1,75 @@
+import type { EntityManager } from 'typeorm';
+import type { ResolvedCase } from '../cases/case-resolver.js';
+import type { Decision, PolicyCase } from '../policy/decision.js';
+
+/** Actions the gateway asks the policy about (the `action` of the policy input). */
+export type AccessAction =
+  | 'read'
+  | 'list'
+  | 'write'
+  | 'delete'
+  | 'query'
+  | 'subject.create'
+  | 'subject.read'
+  | 'subject.erase'
+  | 'case.open'
+  | 'case.read'
+  | 'case.approve'
+  | 'case.close'
+  | 'audit.read';
+
+/**
+ * Where the purpose of an access comes from: `required` (X-Purpose, or 400 `purpose_required`
+ * before anything is decided), `write` (X-Purpose, service-delivery when absent), `none`.
+ */
+export type PurposeRule = 'required' | 'write' | 'none';
+
+/**
+ * Where the policy input's `case` comes from: the request's X-Case-Id, a case id the route
+ * names, a case that does not exist yet (being opened), or none.
+ */
+export type CaseSource =
+  | { readonly from: 'header' }
+  | { readonly from: 'id'; readonly caseId: string }
+  | { readonly from: 'proposed'; readonly case: PolicyCase };
+
+/** What is decided: the resource of the policy input, and how purpose and case are found. */
+export interface AccessDescription {
+  readonly action: AccessAction;
+  /** The region whose data is touched: its jurisdiction is the resource's; its log records it. */
+  readonly region: string;
+  /**
+   * The subjects concerned: one decision each (a case naming several subjects is logged under
+   * every one of them). Omitted for region-wide accesses (a query, the audit log).
+   */
+  readonly subjects?: readonly string[];
+  readonly collection?: string;
+  readonly fields?: readonly string[];
+  /** Fields a query matches on. */
+  readonly where?: readonly string[];
+  readonly purpose: PurposeRule;
+  readonly case?: CaseSource;
+}
+
+/** What the work of an allowed access gets. */
+export interface AccessScope {
+  /** The decision (the first one when several subjects were decided). */
+  readonly decision: Decision;
+  readonly decisions: readonly Decision[];
+  /** The case as resolved for the decision, if the access named one. */
+  readonly case: ResolvedCase | undefined;
+}
+
+/**
+ * An access as a service describes it: what is decided, work to do before the region's
+ * transaction (KMS calls, sealing: a failure there changes nothing), and the work inside it.
+ */
+export interface Access<T, P = undefined> extends AccessDescription {
+  readonly prepare?: (scope: AccessScope) => Promise<P>;
+  readonly work: (manager: EntityManager, scope: AccessScope, prepared: P) => Promise<T>;
+}
+
+/** How an access ended: carried out (with its value), or denied (already logged). */
+export type AccessOutcome<T> =
+  | { readonly allowed: true; readonly value: T; readonly decision: Decision }
+  | { readonly allowed: false; readonly decision: Decision };
