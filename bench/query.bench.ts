@@ -95,8 +95,7 @@ async function main(): Promise<void> {
     });
     for (const result of await migrateAllRegions(config))
       if (!result.ok) throw new Error(result.error);
-    const silent = { log: () => undefined, error: () => undefined, warn: () => undefined };
-    app = await createGatewayApp(config, { logger: silent });
+    app = await createGatewayApp(config, { logDestination: { write: () => undefined } });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const url = await app.getUrl();
     const token = await signServiceToken(

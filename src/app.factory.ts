@@ -1,19 +1,19 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import type { LoggerService } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './platform/config/gateway-config.js';
 import { ProblemFilter } from './platform/http/problem.filter.js';
 import { requestIdFor } from './platform/http/request-id.js';
 import { observeRequests } from './platform/http/request-observer.js';
 import { createValidationPipe } from './platform/http/validation.pipe.js';
-import { createGatewayLogger } from './platform/logging/gateway-logger.js';
+import { GatewayLogger, createRootLogger } from './platform/logging/gateway-logger.js';
 import { GatewayMetrics } from './platform/metrics/gateway-metrics.js';
 
 export interface GatewayAppOptions {
-  /** Defaults to the JSON/pretty console logger the config asks for. */
-  readonly logger?: LoggerService;
+  /** Where log lines go instead of stdout (tests capture them). */
+  readonly logDestination?: DestinationStream;
 }
 
 /**
@@ -25,7 +25,8 @@ export async function createGatewayApp(
   config: GatewayConfig,
   options: GatewayAppOptions = {},
 ): Promise<NestFastifyApplication> {
-  const logger = options.logger ?? createGatewayLogger(config);
+  const root = createRootLogger(config, options.logDestination);
+  const logger = new GatewayLogger(root);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdFor,
@@ -48,7 +49,7 @@ export async function createGatewayApp(
   const fastify = app.getHttpAdapter().getInstance();
   // The API speaks JSON only; any other body is a 415 rather than a string to validate.
   fastify.removeContentTypeParser('text/plain');
-  observeRequests(fastify, app.get(GatewayMetrics), logger, config.logFormat);
+  observeRequests(fastify, app.get(GatewayMetrics), root);
 
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
     jsonDocumentUrl: 'openapi.json',

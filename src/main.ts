@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { createGatewayApp } from './app.factory.js';
 import { loadGatewayConfig } from './platform/config/config.loader.js';
 import { ConfigError } from './platform/config/config.error.js';
@@ -9,16 +10,11 @@ async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const app = await createGatewayApp(config);
   await app.listen({ host: config.host, port: config.port });
-  process.stdout.write(
-    JSON.stringify({
-      level: 'log',
-      context: 'Gateway',
-      message: 'listening',
-      url: await app.getUrl(),
-      regions: config.regions.map((region) => region.id),
-      instanceId: config.instanceId,
-    }) + '\n',
-  );
+  new Logger('Gateway').log({
+    message: 'listening',
+    url: await app.getUrl(),
+    regions: config.regions.map((region) => region.id),
+  });
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditLogWriter } from '../audit-log/audit-log.writer.js';
 import { CaseResolver, policyCaseOf, type ResolvedCase } from '../cases/case-resolver.js';
@@ -49,6 +49,8 @@ type Attempt<T> =
  */
 @Injectable()
 export class AccessGate {
+  private readonly logger = new Logger('AccessGate');
+
   constructor(
     @Inject(PolicyService) private readonly policy: DecisionPoint,
     @Inject(RegionRouter) private readonly router: AccessStores,
@@ -74,6 +76,13 @@ export class AccessGate {
     const [decision] = decisions;
     if (decision === undefined) throw new Error('an access needs a decision');
     const denied = decisions.find((each) => !each.allow);
+    this.logger.debug({
+      message: 'decided',
+      action: access.action,
+      region: access.region,
+      allowed: denied === undefined,
+      decisionIds: decisions.map((each) => each.decisionId),
+    });
     if (denied !== undefined) {
       await this.log.append(access.region, decisions);
       return { allowed: false, decision: denied };

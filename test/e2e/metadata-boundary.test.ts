@@ -22,6 +22,7 @@ describe('metadata boundary: what the gateway process prints', () => {
   let gateway: ChildProcess;
   let url: string;
   let output = '';
+  let stdout = '';
   const secrets: string[] = [];
 
   before(async () => {
@@ -54,7 +55,10 @@ describe('metadata boundary: what the gateway process prints', () => {
       }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    gateway.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    gateway.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      stdout += chunk.toString();
+    });
     gateway.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     for (let i = 0; i < 200 && !output.includes('"listening"'); i++)
       await new Promise((r) => setTimeout(r, 50));
@@ -157,6 +161,30 @@ describe('metadata boundary: what the gateway process prints', () => {
     await once(gateway, 'exit');
     assert.match(output, /"Access"/, 'the access log is there to be checked');
     assert.match(output, /\/v1\/subjects\/:subjectId\/records\/:collection\/:recordId/);
+
+    // Structured logs: every line is JSON; one access line per request with its id, route
+    // pattern, status, duration and decision ids; every line logged while a request was
+    // handled carries that request's id.
+    const lines = stdout
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const access = lines.filter((line) => line['context'] === 'Access');
+    assert.ok(access.length >= 18, `one access line per request (${String(access.length)})`);
+    for (const line of access) {
+      assert.equal(typeof line['requestId'], 'string');
+      assert.equal(typeof line['status'], 'number');
+      assert.equal(typeof line['durationMs'], 'number');
+      assert.match(String(line['route']), /^\/v1\//);
+    }
+    const decided = access.filter((line) => Array.isArray(line['decisionIds']));
+    assert.ok(decided.length >= 14, 'decided requests log their decision ids');
+    const requestIds = new Set(access.map((line) => line['requestId']));
+    const gateLines = lines.filter((line) => line['context'] === 'AccessGate');
+    assert.ok(gateLines.length >= 14, 'the gate logs each decision at debug level');
+    for (const line of gateLines) {
+      assert.ok(requestIds.has(line['requestId']), 'a line logged during a request names it');
+    }
     for (const secret of secrets) {
       assert.ok(
         secret.length > 0 && !output.includes(secret),

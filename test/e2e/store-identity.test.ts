@@ -13,7 +13,7 @@ import { TestRegions } from '../harness/test-regions.js';
 /** Boots a gateway and expects it to refuse; returns the refusal. */
 async function bootRefusal(config: GatewayConfig): Promise<StoreBootError> {
   try {
-    const app = await createGatewayApp(config, { logger: new CapturingLogger() });
+    const app = await createGatewayApp(config, { logDestination: new CapturingLogger() });
     await app.close();
   } catch (error) {
     assert.ok(error instanceof StoreBootError, `expected a StoreBootError, got ${String(error)}`);
@@ -123,7 +123,7 @@ describe('each store knows its region, and the gateway checks it at boot', () =>
   });
 
   it('starts when every store matches, and closes every store connection on shutdown', async () => {
-    const app = await createGatewayApp(config, { logger: new CapturingLogger() });
+    const app = await createGatewayApp(config, { logDestination: new CapturingLogger() });
     const router = app.get(RegionRouter);
     const dataSources = config.regions.map((region) => router.route(region.id).dataSource);
     assert.ok(dataSources.every((ds) => ds.isInitialized));

@@ -1,43 +1,25 @@
-import type { LoggerService } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
 
 /**
- * Keeps every line the gateway logs, so tests can assert what reaches the logs (and what must
- * never: subject ids, record values, keys). Set TEST_ECHO_LOGS=1 to print them as well.
+ * A log destination that keeps every line the gateway writes, so tests can assert what reaches
+ * the logs (and what must never: subject ids, record values, keys). Set TEST_ECHO_LOGS=1 to
+ * print them as well.
  */
-export class CapturingLogger implements LoggerService {
+export class CapturingLogger implements DestinationStream {
   readonly lines: string[] = [];
   private readonly echo = process.env['TEST_ECHO_LOGS'] === '1';
 
-  log(message: unknown, ...rest: unknown[]): void {
-    this.push('log', message, rest);
-  }
-  error(message: unknown, ...rest: unknown[]): void {
-    this.push('error', message, rest);
-  }
-  warn(message: unknown, ...rest: unknown[]): void {
-    this.push('warn', message, rest);
-  }
-  debug(message: unknown, ...rest: unknown[]): void {
-    this.push('debug', message, rest);
-  }
-  verbose(message: unknown, ...rest: unknown[]): void {
-    this.push('verbose', message, rest);
-  }
-  fatal(message: unknown, ...rest: unknown[]): void {
-    this.push('fatal', message, rest);
+  write(line: string): void {
+    this.lines.push(line.trimEnd());
+    if (this.echo) process.stdout.write(line);
   }
 
   text(): string {
     return this.lines.join('\n');
   }
 
-  private push(level: string, message: unknown, rest: unknown[]): void {
-    const line = JSON.stringify({ level, message, rest }, (_key, value: unknown) =>
-      value instanceof Error
-        ? { name: value.name, message: value.message, stack: value.stack }
-        : value,
-    );
-    this.lines.push(line);
-    if (this.echo) process.stdout.write(`${line}\n`);
+  /** The lines as parsed JSON objects. */
+  entries(): Record<string, unknown>[] {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   }
 }

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { join } from 'node:path';
 import { createGatewayApp } from '../../src/app.factory.js';
-import { ensureDevCheckpointKey } from '../../src/audit/checkpoints.js';
+import { ensureDevCheckpointKey } from '../../src/audit-log/checkpoints.js';
 import { loadGatewayConfig } from '../../src/platform/config/config.loader.js';
 import type { GatewayConfig } from '../../src/platform/config/gateway-config.js';
 import { migrateAllRegions } from '../../src/platform/database/region-migrator.js';
@@ -56,7 +56,7 @@ export class TestGateway {
     const failed = migrations.filter((m) => !m.ok);
     if (failed.length > 0) throw new Error(`test migrations failed: ${JSON.stringify(failed)}`);
     const logs = new CapturingLogger();
-    const app = await createGatewayApp(config, { logger: logs });
+    const app = await createGatewayApp(config, { logDestination: logs });
     await app.listen({ host: '127.0.0.1', port: 0 });
     return new TestGateway(
       app,
