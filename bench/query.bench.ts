@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createGatewayApp } from '../src/app.factory.js';
-import { ensureDevCheckpointKey } from '../src/audit-log/checkpoints.js';
+import { ensureDevCheckpointKey } from '../src/audit-log/checkpoint-signer.js';
 import { signServiceToken } from '../src/auth/dev-tokens.js';
 import { loadGatewayConfig } from '../src/platform/config/config.loader.js';
 import { migrateAllRegions } from '../src/platform/database/region-migrator.js';

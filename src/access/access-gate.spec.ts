@@ -49,6 +49,7 @@ class FakeWorld {
           id: 'us-east-1',
           jurisdiction: 'US',
           databaseUrl: 'postgres://x/y',
+          migrationDatabaseUrl: undefined,
           kmsKeyId: 'k',
           kmsEndpoint: undefined,
           poolSize: 1,

@@ -98,8 +98,11 @@ export class AccessGate {
       await this.logAlone(access.region, decisions);
       throw error;
     }
-    const value = await this.carryOut(access.region, decisions, (manager) =>
-      access.work(manager, scope, prepared),
+    const value = await this.carryOut(
+      access.region,
+      decisions,
+      (manager) => access.work(manager, scope, prepared),
+      access.disclosed,
     );
     return { allowed: true, value, decision };
   }
@@ -156,6 +159,7 @@ export class AccessGate {
     region: string,
     decisions: readonly Decision[],
     work: (manager: EntityManager) => Promise<T>,
+    disclosed: ((value: T) => readonly string[]) | undefined,
   ): Promise<T> {
     let attempt: Attempt<T>;
     try {
@@ -169,7 +173,8 @@ export class AccessGate {
           await manager.query('ROLLBACK TO SAVEPOINT access');
           result = { ok: false, error };
         }
-        await this.log.appendWithin(manager, region, decisions);
+        const named = result.ok && disclosed !== undefined ? disclosed(result.value) : [];
+        await this.log.appendWithin(manager, region, decisions, named);
         return result;
       });
     } catch (error) {

@@ -16,7 +16,8 @@ export type AccessAction =
   | 'case.read'
   | 'case.approve'
   | 'case.close'
-  | 'audit.read';
+  | 'audit.read'
+  | 'audit.cosign';
 
 /**
  * Where the purpose of an access comes from: `required` (X-Purpose, or 400 `purpose_required`
@@ -67,6 +68,11 @@ export interface AccessScope {
 export interface Access<T, P = undefined> extends AccessDescription {
   readonly prepare?: (scope: AccessScope) => Promise<P>;
   readonly work: (manager: EntityManager, scope: AccessScope, prepared: P) => Promise<T>;
+  /**
+   * Subjects whose data the work's result discloses without the access naming them (a query's
+   * matches): the log entry names them, so an auditor searching for a subject finds it.
+   */
+  readonly disclosed?: (value: T) => readonly string[];
 }
 
 /** How an access ended: carried out (with its value), or denied (already logged). */

@@ -1,34 +1,39 @@
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../platform/canonical-json.js';
-import type { Decision } from '../policy/decision.js';
+import { jcs } from '../platform/encoding/jcs.js';
+import type { Decision, PolicyInput } from '../policy/decision.js';
 
 export const DECISION_PATH = 'residency/decision';
 export const BUNDLE_NAME = 'residency';
 
-/** The `prev_hash` of a region's first entry. */
-export const GENESIS_HASH = Buffer.alloc(32);
-
 /**
- * One decision in OPA's decision-log shape. It keeps who asked, for what, why, and what was
- * decided (field actions, reasons, break-glass); never record contents, keys or tokens: the
- * policy input holds field names, not values.
+ * One decision in OPA's decision-log shape (`decision_id`, `timestamp`, `path`, `input`,
+ * `result`, `bundles`, `labels`), plus the `region` whose log holds it and, for an access that
+ * returned data of subjects it did not name (a query), `disclosed_subjects`. It keeps who asked,
+ * for what, why, and what was decided; never record contents, keys or tokens: the policy input
+ * holds field names, not values.
  */
 export interface DecisionLogEntry {
   readonly decision_id: string;
   readonly timestamp: string;
   readonly path: string;
-  readonly input: unknown;
+  readonly input: PolicyInput;
   readonly result: {
-    allow: boolean;
-    reasons: readonly string[];
-    fields: Readonly<Record<string, string>>;
-    break_glass: boolean;
+    readonly allow: boolean;
+    readonly reasons: readonly string[];
+    readonly fields: Readonly<Record<string, string>>;
+    readonly break_glass: boolean;
   };
-  readonly bundles: Record<string, { revision: string }>;
-  readonly labels: { id: string; region: string };
+  readonly bundles: Readonly<Record<string, { readonly revision: string }>>;
+  readonly labels: { readonly id: string; readonly region: string };
+  readonly region: string;
+  readonly disclosed_subjects?: readonly string[];
 }
 
-export function entryFor(decision: Decision, region: string, instanceId: string): DecisionLogEntry {
+export function entryFor(
+  decision: Decision,
+  region: string,
+  instanceId: string,
+  disclosedSubjects: readonly string[] = [],
+): DecisionLogEntry {
   return {
     decision_id: decision.decisionId,
     timestamp: new Date().toISOString(),
@@ -42,30 +47,58 @@ export function entryFor(decision: Decision, region: string, instanceId: string)
     },
     bundles: { [BUNDLE_NAME]: { revision: decision.revision } },
     labels: { id: instanceId, region },
+    region,
+    ...(disclosedSubjects.length === 0 ? {} : { disclosed_subjects: [...disclosedSubjects] }),
   };
+}
+
+/** The leaf: the exact bytes of the entry's RFC 8785 canonical JSON. */
+export function leafOf(entry: DecisionLogEntry): Buffer {
+  return Buffer.from(jcs(entry), 'utf8');
 }
 
 /**
- * `hash = SHA-256(prev_hash ‖ canonical JSON of {region, seq, entry})`. Canonical JSON sorts
- * keys, so the hash survives storage as jsonb.
+ * The columns kept beside each leaf for auditors' filters. They are copies of the leaf's
+ * content, derived by this one function when writing and when verifying: a column that
+ * disagrees with its leaf was altered (a filtered read could otherwise hide an access).
  */
-export function chainHash(prevHash: Buffer, region: string, seq: number, entry: unknown): Buffer {
-  return createHash('sha256')
-    .update(prevHash)
-    .update(canonicalJson({ region, seq, entry }), 'utf8')
-    .digest();
+export interface EntryColumns {
+  readonly decisionId: string;
+  readonly loggedAt: string;
+  readonly callerService: string;
+  readonly callerJurisdiction: string | null;
+  readonly subjectIds: readonly string[];
+  readonly action: string;
+  readonly purpose: string | null;
+  readonly allowed: boolean;
+  readonly breakGlass: boolean;
+  readonly bundleRevision: string;
 }
 
-/** One exported line (API and CLI): the OPA decision-log entry plus its place in the chain. */
-export function exportRecord(
-  region: string,
-  row: { seq: number; entry: DecisionLogEntry; prevHash: Buffer; hash: Buffer },
-): Record<string, unknown> {
+export function columnsOf(entry: DecisionLogEntry): EntryColumns {
+  const subject = entry.input.resource.subject;
+  const subjects = new Set([
+    ...(subject === undefined ? [] : [subject]),
+    ...(entry.disclosed_subjects ?? []),
+  ]);
   return {
-    ...row.entry,
-    region,
-    seq: row.seq,
-    prev_hash: row.prevHash.toString('hex'),
-    hash: row.hash.toString('hex'),
+    decisionId: entry.decision_id,
+    loggedAt: entry.timestamp,
+    callerService: entry.input.caller.service,
+    callerJurisdiction: entry.input.caller.jurisdiction,
+    subjectIds: [...subjects].sort(),
+    action: entry.input.action,
+    purpose: entry.input.purpose,
+    allowed: entry.result.allow,
+    breakGlass: entry.result.break_glass,
+    bundleRevision: entry.bundles[BUNDLE_NAME]?.revision ?? '',
   };
+}
+
+/** A leaf decoded back into its entry; throws if it is not JSON in canonical form. */
+export function decodeLeaf(leaf: Buffer): DecisionLogEntry {
+  const text = leaf.toString('utf8');
+  const entry = JSON.parse(text) as DecisionLogEntry;
+  if (jcs(entry) !== text) throw new Error('the leaf is not in canonical (RFC 8785) form');
+  return entry;
 }

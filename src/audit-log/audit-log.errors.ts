@@ -14,3 +14,10 @@ export class AuditUnavailableError extends DomainError {
     });
   }
 }
+
+/** A posted cosignature that is not one to keep (unknown checkpoint, no valid known witness). */
+export class CosignatureRejectedError extends DomainError {
+  constructor(detail: string) {
+    super('cosignature_rejected', 422, 'Cosignature rejected', { detail });
+  }
+}

@@ -1,6 +1,5 @@
 import type { EntityManager } from 'typeorm';
 import type { DecisionLogEntry } from './audit-entry.js';
-import type { ChainCheckpoint, StoredEntry } from './audit-chain.verifier.js';
 
 /** Runs one read on a region's store (the router's `read`, bound to the region). */
 export type StoreReader = <T>(work: (manager: EntityManager) => Promise<T>) => Promise<T>;
@@ -12,111 +11,92 @@ export interface DecisionFilter {
   readonly from?: Date;
   readonly to?: Date;
   readonly service?: string;
+  /** Entries that name this subject, or disclosed its data (a query's matches). */
   readonly subject?: string;
   readonly action?: string;
+  readonly purpose?: string;
   readonly allowed?: boolean;
   readonly breakGlass?: boolean;
+  readonly bundleRevision?: string;
+  readonly callerJurisdiction?: string;
+}
+
+/** An entry as auditors read it: the decoded leaf, its bytes, and its place in the log. */
+export interface LoggedDecision {
+  /** Position in the store (insertion order); the search cursor. */
+  readonly id: number;
+  /** Leaf index once integrated into the Merkle tree. */
+  readonly leafIndex: number | null;
+  readonly leaf: Buffer;
+  readonly entry: DecisionLogEntry;
 }
 
 interface Row {
-  seq: string;
-  entry: DecisionLogEntry;
-  prev_hash: Buffer;
-  hash: Buffer;
-  decision_id: string;
-  allowed: boolean;
-  break_glass: boolean;
-  caller_service: string;
-  subject_id: string | null;
-  action: string;
-  logged_at: Date;
+  id: string;
+  leaf: Buffer;
+  leaf_index: string | null;
 }
 
-const COLUMNS =
-  'seq::text AS seq, entry, prev_hash, hash, decision_id::text AS decision_id, allowed, break_glass, caller_service, subject_id, action, logged_at';
-
-const toEntry = (row: Row): StoredEntry => ({
-  seq: Number(row.seq),
-  entry: row.entry,
-  prevHash: row.prev_hash,
-  hash: row.hash,
-  decisionId: row.decision_id,
-  allowed: row.allowed,
-  breakGlass: row.break_glass,
-  callerService: row.caller_service,
-  subjectId: row.subject_id,
-  action: row.action,
-  loggedAt: row.logged_at,
-});
-
 /**
- * Every entry of a region's log after `afterSeq` that matches `filter`, in seq order, fetched
- * page by page: the one way the auditor API, the CLI and the verifier walk the log.
+ * Entries of a region's log after `afterId` that match `filter`, in insertion order, fetched
+ * page by page: the one way the auditor API (search, export) and the CLI walk the log.
  */
-export async function* streamEntries(
+export async function* streamDecisions(
   read: StoreReader,
-  region: string,
   filter: DecisionFilter = {},
-  afterSeq = 0,
-): AsyncGenerator<StoredEntry> {
-  const reader = new AuditLogReader();
-  let after = afterSeq;
+  afterId = 0,
+): AsyncGenerator<LoggedDecision> {
+  let after = afterId;
   for (;;) {
-    const page = await read((manager) =>
-      reader.page(manager, region, filter, after, AUDIT_PAGE_SIZE),
-    );
+    const page = await read((manager) => searchDecisions(manager, filter, after, AUDIT_PAGE_SIZE));
     yield* page;
     const last = page.at(-1);
     if (last === undefined || page.length < AUDIT_PAGE_SIZE) return;
-    after = last.seq;
+    after = last.id;
   }
 }
 
-/** Reads one region's decision log: filtered pages, the chain in order, the head, checkpoints. */
-export class AuditLogReader {
-  /** Entries after `afterSeq` matching `filter`, in seq order. */
-  async page(
-    manager: EntityManager,
-    region: string,
-    filter: DecisionFilter,
-    afterSeq: number,
-    limit: number,
-  ): Promise<StoredEntry[]> {
-    const where = ['region = $1', 'seq > $2'];
-    const params: unknown[] = [region, afterSeq];
-    const add = (clause: string, value: unknown): void => {
-      params.push(value);
-      where.push(clause.replace('?', `$${String(params.length)}`));
-    };
-    if (filter.from !== undefined) add('logged_at >= ?', filter.from);
-    if (filter.to !== undefined) add('logged_at < ?', filter.to);
-    if (filter.service !== undefined) add('caller_service = ?', filter.service);
-    if (filter.subject !== undefined) add('subject_id = ?', filter.subject);
-    if (filter.action !== undefined) add('action = ?', filter.action);
-    if (filter.allowed !== undefined) add('allowed = ?', filter.allowed);
-    if (filter.breakGlass !== undefined) add('break_glass = ?', filter.breakGlass);
-    params.push(limit);
-    const rows = await manager.query<Row[]>(
-      `SELECT ${COLUMNS} FROM audit_log WHERE ${where.join(' AND ')} ORDER BY audit_log.seq LIMIT $${String(params.length)}`,
-      params,
-    );
-    return rows.map(toEntry);
-  }
+/** One page of entries after `afterId` matching `filter`, in insertion order. */
+export async function searchDecisions(
+  manager: EntityManager,
+  filter: DecisionFilter,
+  afterId: number,
+  limit: number,
+): Promise<LoggedDecision[]> {
+  const where = ['e.id > $1'];
+  const params: unknown[] = [afterId];
+  const add = (clause: string, value: unknown): void => {
+    params.push(value);
+    where.push(clause.replace('?', `$${String(params.length)}`));
+  };
+  if (filter.from !== undefined) add('e.logged_at >= ?', filter.from);
+  if (filter.to !== undefined) add('e.logged_at < ?', filter.to);
+  if (filter.service !== undefined) add('e.caller_service = ?', filter.service);
+  if (filter.subject !== undefined) add('e.subject_ids @> ARRAY[?]::text[]', filter.subject);
+  if (filter.action !== undefined) add('e.action = ?', filter.action);
+  if (filter.purpose !== undefined) add('e.purpose = ?', filter.purpose);
+  if (filter.allowed !== undefined) add('e.allowed = ?', filter.allowed);
+  if (filter.breakGlass !== undefined) add('e.break_glass = ?', filter.breakGlass);
+  if (filter.bundleRevision !== undefined) add('e.bundle_revision = ?', filter.bundleRevision);
+  if (filter.callerJurisdiction !== undefined)
+    add('e.caller_jurisdiction = ?', filter.callerJurisdiction);
+  params.push(limit);
+  const rows = await manager.query<Row[]>(
+    `SELECT e.id::text AS id, e.leaf, l.leaf_index::text AS leaf_index
+     FROM audit_entries e LEFT JOIN audit_leaves l ON l.entry_id = e.id
+     WHERE ${where.join(' AND ')} ORDER BY e.id LIMIT $${String(params.length)}`,
+    params,
+  );
+  return rows.map((row) => ({
+    id: Number(row.id),
+    leafIndex: row.leaf_index === null ? null : Number(row.leaf_index),
+    leaf: row.leaf,
+    // Read as stored; whether it is canonical and intact is verification's question.
+    entry: JSON.parse(row.leaf.toString('utf8')) as DecisionLogEntry,
+  }));
+}
 
-  async head(manager: EntityManager, region: string): Promise<ChainCheckpoint | undefined> {
-    const rows = await manager.query<{ seq: string; hash: Buffer }[]>(
-      'SELECT seq::text AS seq, hash FROM audit_head WHERE region = $1',
-      [region],
-    );
-    const row = rows[0];
-    return row === undefined ? undefined : { seq: Number(row.seq), hash: row.hash };
-  }
-
-  async count(manager: EntityManager, region: string): Promise<number> {
-    const rows = await manager.query<{ n: string }[]>(
-      'SELECT count(*)::text AS n FROM audit_log WHERE region = $1',
-      [region],
-    );
-    return Number(rows[0]?.n ?? 0);
-  }
+/** One exported line (API and CLI): the OPA decision-log entry plus its place in the log. */
+export function exportRecord(decision: LoggedDecision): Record<string, unknown> {
+  return { ...decision.entry, leaf_index: decision.leafIndex };
 }

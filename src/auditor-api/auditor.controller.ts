@@ -1,40 +1,21 @@
-import { Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
+import { exportRecord } from '../audit-log/audit-log.reader.js';
 import { Ctx } from '../auth/request-context.decorator.js';
-import { InvalidRequestError } from '../platform/errors/domain-error.js';
 import type { RequestContext } from '../platform/http/request-context.js';
-import { exportRecord } from '../audit-log/audit-entry.js';
-import type { DecisionFilter } from '../audit-log/audit-log.reader.js';
-import { AuditorService } from './auditor.service.js';
-
-function required(name: string, value: string | undefined): string {
-  if (value === undefined || value === '') throw new InvalidRequestError(`${name} is required.`);
-  return value;
-}
-
-function time(name: string, value: string | undefined): Date | undefined {
-  if (value === undefined) return undefined;
-  const parsed = new Date(value);
-  if (Number.isNaN(parsed.getTime()))
-    throw new InvalidRequestError(`${name} must be an ISO 8601 time.`);
-  return parsed;
-}
-
-function flag(name: string, value: string | undefined): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (value !== 'true' && value !== 'false')
-    throw new InvalidRequestError(`${name} must be true or false.`);
-  return value === 'true';
-}
-
-function cursor(value: string | undefined): number {
-  if (value === undefined) return 0;
-  if (!/^\d{1,15}$/.test(value))
-    throw new InvalidRequestError('cursor must be a nextCursor from a previous page.');
-  return Number(value);
-}
+import { decisionFilter, decisionId, required, time, wholeNumber } from './audit-query.js';
+import { AuditorService, ReceiptPendingError } from './auditor.service.js';
+import { CosignatureRequest, VerifyRequest } from './dto/audit.requests.js';
 
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -47,60 +28,38 @@ export class AuditorController {
   @ApiQuery({ name: 'from', required: false })
   @ApiQuery({ name: 'to', required: false })
   @ApiQuery({ name: 'service', required: false })
-  @ApiQuery({ name: 'subject', required: false })
+  @ApiQuery({
+    name: 'subject',
+    required: false,
+    description: 'named by, or disclosed to, the access',
+  })
   @ApiQuery({ name: 'action', required: false })
+  @ApiQuery({ name: 'purpose', required: false })
   @ApiQuery({ name: 'allowed', required: false })
   @ApiQuery({ name: 'breakGlass', required: false })
+  @ApiQuery({ name: 'bundleRevision', required: false })
+  @ApiQuery({ name: 'callerJurisdiction', required: false })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
-  @ApiOkResponse({ description: 'Decision-log entries in seq order, with their chain hashes.' })
+  @ApiOkResponse({ description: 'Decision-log entries in log order, with their leaf index.' })
   async decisions(
     @Ctx() ctx: RequestContext,
     @Query() query: Record<string, string | undefined>,
   ): Promise<{ items: Record<string, unknown>[]; nextCursor: string | null }> {
     const region = required('region', query['region']);
-    const limit = query['limit'] === undefined ? 100 : Number(query['limit']);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500)
-      throw new InvalidRequestError('limit must be 1 to 500.');
-    const from = time('from', query['from']);
-    const to = time('to', query['to']);
-    const allowed = flag('allowed', query['allowed']);
-    const breakGlass = flag('breakGlass', query['breakGlass']);
-    const filter: DecisionFilter = {
-      ...(from === undefined ? {} : { from }),
-      ...(to === undefined ? {} : { to }),
-      ...(query['service'] === undefined ? {} : { service: query['service'] }),
-      ...(query['subject'] === undefined ? {} : { subject: query['subject'] }),
-      ...(query['action'] === undefined ? {} : { action: query['action'] }),
-      ...(allowed === undefined ? {} : { allowed }),
-      ...(breakGlass === undefined ? {} : { breakGlass }),
-    };
-    const page = await this.audit.decisions(ctx, region, filter, cursor(query['cursor']), limit);
+    const limit = wholeNumber('limit', query['limit'], { min: 1, max: 500, fallback: 100 });
+    const cursor = wholeNumber('cursor', query['cursor'], { min: 0, fallback: 0 });
+    const page = await this.audit.decisions(ctx, region, decisionFilter(query), cursor, limit);
     return {
-      items: page.entries.map((row) => exportRecord(region, row)),
+      items: page.items.map(exportRecord),
       nextCursor: page.nextCursor === null ? null : String(page.nextCursor),
     };
-  }
-
-  @Get('verify')
-  @ApiQuery({ name: 'region', required: true })
-  @ApiQuery({
-    name: 'checkpoint',
-    required: false,
-    description: 'A signed checkpoint kept by an outside monitor.',
-  })
-  @ApiOkResponse({ description: '{ok, entries, headSeq, headHash, firstBadSeq?, problem?}' })
-  async verify(
-    @Ctx() ctx: RequestContext,
-    @Query('region') region: string | undefined,
-    @Query('checkpoint') checkpoint: string | undefined,
-  ): Promise<unknown> {
-    return this.audit.verify(ctx, required('region', region), checkpoint);
   }
 
   @Get('export')
   @ApiQuery({ name: 'region', required: true })
   @ApiQuery({ name: 'since', required: false })
+  @ApiProduces('application/x-ndjson')
   @ApiOkResponse({ description: 'application/x-ndjson: one decision-log entry per line.' })
   async export(
     @Ctx() ctx: RequestContext,
@@ -108,33 +67,140 @@ export class AuditorController {
     @Query('since') since: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const name = required('region', region);
     // Decided and logged before the first byte, so a refusal is still a problem response.
-    const entries = await this.audit.export(ctx, name, time('since', since));
+    const entries = await this.audit.export(ctx, required('region', region), time('since', since));
     async function* lines(): AsyncGenerator<string> {
-      for await (const row of entries) yield `${JSON.stringify(exportRecord(name, row))}\n`;
+      for await (const row of entries) yield `${JSON.stringify(exportRecord(row))}\n`;
     }
     await reply.type('application/x-ndjson').send(Readable.from(lines()));
   }
 
-  @Get('checkpoints')
+  @Get('verify')
   @ApiQuery({ name: 'region', required: true })
-  @ApiOkResponse({ description: 'The signing public key (JWK) and the signed chain heads.' })
+  @ApiQuery({ name: 'checkpoint', required: false, description: 'A checkpoint note kept outside.' })
+  @ApiOkResponse({ description: 'The verification report (see the README).' })
+  async verify(
+    @Ctx() ctx: RequestContext,
+    @Query('region') region: string | undefined,
+    @Query('checkpoint') checkpoint: string | undefined,
+  ): Promise<unknown> {
+    const outside = checkpoint === undefined ? [] : [{ note: checkpoint, source: 'given' }];
+    return this.audit.verify(ctx, required('region', region), outside);
+  }
+
+  @Post('verify')
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'The verification report, against the checkpoints given.' })
+  async verifyWith(@Ctx() ctx: RequestContext, @Body() body: VerifyRequest): Promise<unknown> {
+    const outside = (body.checkpoints ?? []).map((note) => ({ note, source: 'given' }));
+    return this.audit.verify(ctx, body.region, outside);
+  }
+
+  @Get('checkpoint')
+  @ApiQuery({ name: 'region', required: true })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'The latest checkpoint (C2SP signed note) with cosignatures.' })
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  async checkpoint(
+    @Ctx() ctx: RequestContext,
+    @Query('region') region: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const latest = await this.audit.checkpoint(ctx, required('region', region));
+    if (latest.checkpoint === null) {
+      void reply.status(404);
+      return 'no checkpoint yet\n';
+    }
+    return latest.checkpoint;
+  }
+
+  @Get('checkpoints')
+  @ApiQuery({ name: 'region', required: false })
+  @ApiOkResponse({ description: 'Each region’s verifier key and latest checkpoint.' })
   async checkpoints(
     @Ctx() ctx: RequestContext,
     @Query('region') region: string | undefined,
   ): Promise<unknown> {
-    return this.audit.listCheckpoints(ctx, required('region', region));
+    return { regions: await this.audit.checkpoints(ctx, region) };
   }
 
-  @Post('checkpoints')
-  @HttpCode(201)
+  @Get('entries')
   @ApiQuery({ name: 'region', required: true })
-  @ApiOkResponse({ description: 'Signs the current head now.' })
-  async checkpointNow(
+  @ApiQuery({ name: 'start', required: true })
+  @ApiQuery({ name: 'count', required: false })
+  @ApiOkResponse({ description: '{entries: [{index, leaf (base64 of the exact bytes), entry}]}' })
+  async entries(
     @Ctx() ctx: RequestContext,
-    @Query('region') region: string | undefined,
+    @Query() query: Record<string, string | undefined>,
   ): Promise<unknown> {
-    return this.audit.checkpointNow(ctx, required('region', region));
+    const start = wholeNumber('start', query['start'], { min: 0 });
+    const count = wholeNumber('count', query['count'], { min: 1, max: 1000, fallback: 100 });
+    return {
+      entries: await this.audit.entries(ctx, required('region', query['region']), start, count),
+    };
+  }
+
+  @Get('proofs/inclusion')
+  @ApiQuery({ name: 'region', required: true })
+  @ApiQuery({ name: 'decisionId', required: true })
+  @ApiQuery({ name: 'treeSize', required: false })
+  @ApiOkResponse({ description: '{leafIndex, treeSize, hashes} (RFC 9162 §2.1.3, base64)' })
+  async inclusion(
+    @Ctx() ctx: RequestContext,
+    @Query() query: Record<string, string | undefined>,
+  ): Promise<unknown> {
+    const size =
+      query['treeSize'] === undefined
+        ? undefined
+        : wholeNumber('treeSize', query['treeSize'], { min: 1 });
+    return this.audit.inclusion(
+      ctx,
+      required('region', query['region']),
+      decisionId(query['decisionId']),
+      size,
+    );
+  }
+
+  @Get('proofs/consistency')
+  @ApiQuery({ name: 'region', required: true })
+  @ApiQuery({ name: 'from', required: true })
+  @ApiQuery({ name: 'to', required: true })
+  @ApiOkResponse({ description: '{hashes} (RFC 9162 §2.1.4, base64)' })
+  async consistency(
+    @Ctx() ctx: RequestContext,
+    @Query() query: Record<string, string | undefined>,
+  ): Promise<unknown> {
+    return this.audit.consistency(
+      ctx,
+      required('region', query['region']),
+      wholeNumber('from', query['from'], { min: 0 }),
+      wholeNumber('to', query['to'], { min: 1 }),
+    );
+  }
+
+  @Get('receipts/:decisionId')
+  @ApiQuery({ name: 'region', required: false })
+  @ApiOkResponse({ description: '{region, leafIndex, leaf, checkpoint, inclusion, verifierKey}' })
+  @ApiAcceptedResponse({ description: 'Logged, not in a signed checkpoint yet: Retry-After.' })
+  async receipt(
+    @Ctx() ctx: RequestContext,
+    @Param('decisionId') id: string,
+    @Query('region') region: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    try {
+      return await this.audit.receipt(ctx, decisionId(id), region);
+    } catch (error) {
+      if (!(error instanceof ReceiptPendingError)) throw error;
+      void reply.status(202).header('Retry-After', '1');
+      return { status: 'pending', decisionId: id, detail: error.detail };
+    }
+  }
+
+  @Post('cosignatures')
+  @HttpCode(201)
+  @ApiCreatedResponse({ description: 'Stored the cosignatures of known witnesses on the note.' })
+  async cosign(@Ctx() ctx: RequestContext, @Body() body: CosignatureRequest): Promise<unknown> {
+    return this.audit.cosign(ctx, body.region, body.note);
   }
 }

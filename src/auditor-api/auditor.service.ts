@@ -1,171 +1,219 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AccessGate } from '../access/access-gate.js';
-import type { StoredEntry, VerifyResult } from '../audit-log/audit-chain.verifier.js';
+import type { AccessAction } from '../access/access.js';
 import {
-  AuditLogReader,
-  streamEntries,
+  searchDecisions,
+  streamDecisions,
   type DecisionFilter,
+  type LoggedDecision,
 } from '../audit-log/audit-log.reader.js';
-import { verifyRegionChain } from '../audit-log/chain-verification.js';
+import { LogStore } from '../audit-log/log-store.js';
+import type { LogVerification, OutsideCheckpoint } from '../audit-log/log-verifier.js';
+import { TransparencyLog, type ReceiptLookup } from '../audit-log/transparency-log.js';
 import {
-  CheckpointRepository,
-  loadCheckpointKey,
-  signCheckpoint,
-  type CheckpointKey,
-  type SignedCheckpoint,
-} from '../audit-log/checkpoints.js';
-import { ConfigError } from '../platform/config/config.error.js';
-import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
-import type { GatewayConfig } from '../platform/config/gateway-config.js';
-import { InvalidRequestError } from '../platform/errors/domain-error.js';
+  DomainError,
+  InvalidRequestError,
+  NotFoundError,
+} from '../platform/errors/domain-error.js';
 import type { RequestContext } from '../platform/http/request-context.js';
 import { RegionRouter } from '../regions/region-router.js';
 
+export interface RegionCheckpoint {
+  readonly region: string;
+  readonly origin: string;
+  /** C2SP verifier key the region's checkpoints verify under. */
+  readonly verifierKey: string;
+  readonly treeSize: number;
+  readonly rootHash: string | null;
+  readonly signedAt: string | null;
+  /** The latest checkpoint note with witness cosignatures (null before the first). */
+  readonly checkpoint: string | null;
+  readonly cosignedBy: readonly string[];
+}
+
+/** The decision has not reached a signed checkpoint yet: 202 with Retry-After. */
+export class ReceiptPendingError extends DomainError {
+  constructor() {
+    super('receipt_pending', 202, 'Not integrated yet', {
+      detail: 'The decision is logged but not yet in a signed checkpoint; retry in a second.',
+      headers: { 'Retry-After': '1' },
+      logLevel: 'none',
+    });
+  }
+}
+
 /**
- * The auditors' view of each region's decision log: filtered pages, verification, JSON-lines
- * export, and signed checkpoints of each chain head (periodic and on demand). Every call is
- * itself an access (action `audit.read`, auditors only), decided and logged by the gate.
+ * The auditors' API over each region's transparency log: search and export, verification,
+ * checkpoints, entries by index, proofs, receipts, and witnesses' cosignatures. Every call is an
+ * access (`audit.read`, `audit.cosign`: auditors only), decided and logged by the gate in the
+ * region whose log it reads, in the same transaction as what it read.
  */
 @Injectable()
-export class AuditorService implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('Audit');
-  private readonly reader = new AuditLogReader();
-  private readonly checkpoints = new CheckpointRepository();
-  private key: CheckpointKey | undefined;
-  private timer: NodeJS.Timeout | undefined;
-
+export class AuditorService {
   constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly router: RegionRouter,
     private readonly gate: AccessGate,
+    private readonly log: TransparencyLog,
+    private readonly store: LogStore,
   ) {}
-
-  async onModuleInit(): Promise<void> {
-    try {
-      this.key = await loadCheckpointKey(this.config.audit.signingKeyFile);
-    } catch {
-      throw new ConfigError([
-        `GATEWAY_AUDIT_SIGNING_KEY_FILE: cannot read a PEM private key at ${this.config.audit.signingKeyFile}`,
-      ]);
-    }
-    this.timer = setInterval(
-      () => void this.checkpointAll(),
-      this.config.audit.checkpointIntervalMs,
-    );
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
-  }
 
   async decisions(
     ctx: RequestContext,
     region: string,
     filter: DecisionFilter,
-    afterSeq: number,
+    afterId: number,
     limit: number,
-  ): Promise<{ entries: StoredEntry[]; nextCursor: number | null }> {
-    const rows = await this.audited(ctx, region, (manager) =>
-      this.reader.page(manager, region, filter, afterSeq, limit + 1),
+  ): Promise<{ items: LoggedDecision[]; nextCursor: number | null }> {
+    const rows = await this.audited(ctx, region, (m) =>
+      searchDecisions(m, filter, afterId, limit + 1),
     );
-    const entries = rows.slice(0, limit);
-    return { entries, nextCursor: rows.length > limit ? (entries.at(-1)?.seq ?? null) : null };
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  /** The region's log from `since`, entry by entry (the access is logged before it starts). */
+  async export(
+    ctx: RequestContext,
+    region: string,
+    since: Date | undefined,
+  ): Promise<AsyncGenerator<LoggedDecision>> {
+    await this.audited(ctx, region, () => Promise.resolve());
+    return streamDecisions(
+      (work) => this.router.read(region, work),
+      since === undefined ? {} : { from: since },
+    );
   }
 
   async verify(
     ctx: RequestContext,
     region: string,
-    checkpoint: string | undefined,
-  ): Promise<VerifyResult> {
-    // This call's own entry is appended when the work is done (and not yet visible to it), so
-    // the log is reported as found.
-    return this.audited(ctx, region, async () => {
-      try {
-        return await verifyRegionChain((work) => this.router.read(region, work), region, {
-          publicKey: this.signingKey().publicKey,
-          ...(checkpoint === undefined ? {} : { extraCheckpoints: [checkpoint] }),
-        });
-      } catch (error) {
-        if (
-          error instanceof Error &&
-          /signature|malformed checkpoint|JWS|Invalid Compact/i.test(error.message)
-        ) {
-          throw new InvalidRequestError('checkpoint is not a checkpoint signed by this gateway.');
-        }
-        throw error;
-      }
+    outside: readonly OutsideCheckpoint[],
+  ): Promise<LogVerification> {
+    // This call's own entry is logged with the work, after the walk: it is not in what it verifies.
+    return this.audited(ctx, region, () => this.log.verify(region, outside));
+  }
+
+  async checkpoint(ctx: RequestContext, region: string): Promise<RegionCheckpoint> {
+    return this.audited(ctx, region, async (manager) => {
+      const latest = await this.log.latestCheckpoint(manager);
+      const cosignatures =
+        latest === undefined ? [] : await this.store.cosignatures(manager, latest.checkpoint.size);
+      return {
+        region,
+        origin: this.log.origin(region),
+        verifierKey: this.log.verifierKey(region),
+        treeSize: latest?.checkpoint.size ?? 0,
+        rootHash: latest?.checkpoint.root.toString('base64') ?? null,
+        signedAt: latest?.checkpoint.signedAt.toISOString() ?? null,
+        checkpoint: latest?.note ?? null,
+        cosignedBy: cosignatures.map((c) => c.witness),
+      };
     });
   }
 
-  /** The region's log from `since`, entry by entry (logged as one access before it starts). */
-  async export(
+  /** Every region's (or one region's) verifier key and latest checkpoint. */
+  async checkpoints(ctx: RequestContext, region: string | undefined): Promise<RegionCheckpoint[]> {
+    const regions = region === undefined ? this.router.topology.regions.map((r) => r.id) : [region];
+    return Promise.all(regions.map((id) => this.checkpoint(ctx, id)));
+  }
+
+  async entries(
     ctx: RequestContext,
     region: string,
-    since: Date | undefined,
-  ): Promise<AsyncGenerator<StoredEntry>> {
-    await this.audited(ctx, region, () => Promise.resolve());
-    return streamEntries(
-      (work) => this.router.read(region, work),
+    start: number,
+    count: number,
+  ): Promise<{ index: number; leaf: string; entry: unknown }[]> {
+    const leaves = await this.audited(ctx, region, (m) => this.store.leaves(m, start, count));
+    return leaves.map(({ index, leaf }) => ({
+      index,
+      leaf: leaf.toString('base64'),
+      entry: JSON.parse(leaf.toString('utf8')) as unknown,
+    }));
+  }
+
+  async inclusion(
+    ctx: RequestContext,
+    region: string,
+    decisionId: string,
+    treeSize: number | undefined,
+  ): Promise<{ leafIndex: number; treeSize: number; hashes: string[] }> {
+    return this.audited(ctx, region, async (manager) => {
+      const found = await this.store.leafOfDecision(manager, decisionId);
+      if (found === undefined) throw new NotFoundError('decision_not_found', 'Decision not found');
+      const latest = await this.store.latestCheckpoint(manager);
+      const size = treeSize ?? latest?.size ?? 0;
+      if (found.index === undefined || found.index >= size) throw new ReceiptPendingError();
+      await this.requireSigned(manager, size);
+      const hashes = await this.log.inclusionProof(manager, found.index, size);
+      return {
+        leafIndex: found.index,
+        treeSize: size,
+        hashes: hashes.map((h) => h.toString('base64')),
+      };
+    });
+  }
+
+  async consistency(
+    ctx: RequestContext,
+    region: string,
+    from: number,
+    to: number,
+  ): Promise<{ hashes: string[] }> {
+    if (from > to) throw new InvalidRequestError('from must not exceed to.');
+    return this.audited(ctx, region, async (manager) => {
+      // `to` is a size the log signed; `from` is whatever size the asker saw before.
+      await this.requireSigned(manager, to);
+      const hashes = await this.log.consistencyProof(manager, from, to);
+      return { hashes: hashes.map((h) => h.toString('base64')) };
+    });
+  }
+
+  /** A receipt, from the given region or from whichever region's log holds the decision. */
+  async receipt(ctx: RequestContext, decisionId: string, region: string | undefined) {
+    const regions = region === undefined ? this.router.topology.regions.map((r) => r.id) : [region];
+    const lookups = await Promise.all(
+      regions.map((id) =>
+        this.audited(ctx, id, (m): Promise<ReceiptLookup> => this.log.receipt(m, id, decisionId)),
+      ),
+    );
+    const found = lookups.find((lookup) => lookup.status === 'found');
+    if (found?.status === 'found') return found.receipt;
+    if (lookups.some((lookup) => lookup.status === 'pending')) throw new ReceiptPendingError();
+    throw new NotFoundError('decision_not_found', 'Decision not found');
+  }
+
+  async cosign(
+    ctx: RequestContext,
+    region: string,
+    note: string,
+  ): Promise<{ treeSize: number; witnesses: string[] }> {
+    return this.audited(
+      ctx,
       region,
-      since === undefined ? {} : { from: since },
+      (m) => this.log.addCosignatures(m, region, note),
+      'audit.cosign',
     );
   }
 
-  async listCheckpoints(
-    ctx: RequestContext,
-    region: string,
-  ): Promise<{ publicKey: object; checkpoints: SignedCheckpoint[] }> {
-    const checkpoints = await this.audited(ctx, region, (manager) =>
-      this.checkpoints.list(manager, region),
-    );
-    return { publicKey: this.signingKey().publicJwk, checkpoints };
-  }
-
-  /** Signs the region's current head now (on demand). */
-  async checkpointNow(ctx: RequestContext, region: string): Promise<SignedCheckpoint | null> {
-    await this.audited(ctx, region, () => Promise.resolve());
-    return this.checkpoint(region);
-  }
-
-  /** Signs every region's head that moved since its last checkpoint (the periodic job). */
-  async checkpointAll(): Promise<void> {
-    for (const region of this.router.topology.regions) {
-      try {
-        await this.checkpoint(region.id);
-      } catch {
-        this.logger.warn({ message: 'could not sign an audit checkpoint', region: region.id });
-      }
+  /** Proofs are served only against tree sizes the log has signed. */
+  private async requireSigned(manager: EntityManager, size: number): Promise<void> {
+    if ((await this.store.checkpoint(manager, size)) === undefined) {
+      throw new NotFoundError(
+        'checkpoint_not_found',
+        'No such checkpoint',
+        `The log has not signed a checkpoint of size ${String(size)}.`,
+      );
     }
   }
 
-  private async checkpoint(region: string): Promise<SignedCheckpoint | null> {
-    const head = await this.router.read(region, (manager) => this.reader.head(manager, region));
-    if (head === undefined || head.seq === 0) return null;
-    const signed = await signCheckpoint(this.signingKey(), region, head.seq, head.hash);
-    await this.router.transaction(region, (manager) => this.checkpoints.insert(manager, signed));
-    return signed;
-  }
-
-  /** An auditor's access to the region's log, decided and logged by the gate. */
   private async audited<T>(
     ctx: RequestContext,
     region: string,
     work: (manager: EntityManager) => Promise<T>,
+    action: AccessAction = 'audit.read',
   ): Promise<T> {
     this.router.route(region);
-    return this.gate.run(ctx, { action: 'audit.read', region, purpose: 'none', work });
-  }
-
-  private signingKey(): CheckpointKey {
-    if (this.key === undefined) throw new Error('the checkpoint key is not loaded');
-    return this.key;
+    return this.gate.run(ctx, { action, region, purpose: 'none', work });
   }
 }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../platform/config/config.error.js';
 import { StoreBootError } from '../regions/region-router.js';
 import { EXIT, UsageError } from './exit-codes.js';
@@ -23,6 +24,10 @@ function positiveInteger(value: string): number {
     throw new InvalidArgumentError('expected a positive whole number.');
   }
   return parsed;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function roleList(value: string): string[] {
@@ -86,27 +91,45 @@ export function buildProgram(): Command {
       },
     );
 
-  const audit = program.command('audit').description("verify and export a region's audit log");
+  const audit = program
+    .command('audit')
+    .description("verify, prove, export and witness a region's transparency log");
   audit
     .command('verify')
-    .description("check a region's log in its store; exit 1 naming the first bad entry")
-    .requiredOption('--region <region>', 'the region whose log to verify')
-    .addOption(
-      new Option('--checkpoint <jws>', 'a checkpoint kept outside the store').conflicts(
-        'checkpointFile',
-      ),
+    .description(
+      "recompute a region's Merkle tree from its store and check every checkpoint, stored and kept outside; exit 1 naming the first divergence",
     )
-    .option('--checkpoint-file <file>', 'a file holding a checkpoint kept outside the store')
-    .option('--public-key <pem>', 'checkpoint verification key (default: from the config)')
+    .requiredOption('--region <region>', 'the region whose log to verify')
+    .option(
+      '--checkpoint <file>',
+      'a checkpoint note kept outside the store (repeatable)',
+      collect,
+      [],
+    )
+    .option('--witness-state <file>', 'a witness’s state file (its latest verified checkpoint)')
+    .option(
+      '--sink <location>',
+      'the checkpoint sink: dir:<path> or s3://<bucket>/<prefix> (default: the configured one)',
+    )
+    .option('--no-sink', 'do not read the configured checkpoint sink')
+    .option('--vkey <vkey>', 'the region’s verifier key (default: from the configured signing key)')
     .action(
       async (options: {
         region: string;
-        checkpoint?: string;
-        checkpointFile?: string;
-        publicKey?: string;
+        checkpoint: string[];
+        witnessState?: string;
+        sink?: string | false;
+        vkey?: string;
       }) => {
         const { auditVerify } = await import('./commands/audit.command.js');
-        process.exitCode = await auditVerify(options);
+        process.exitCode = await auditVerify({
+          region: options.region,
+          checkpoint: options.checkpoint,
+          ...(options.witnessState === undefined ? {} : { witnessState: options.witnessState }),
+          ...(typeof options.sink === 'string' ? { sink: options.sink } : {}),
+          noSink: options.sink === false,
+          ...(options.vkey === undefined ? {} : { vkey: options.vkey }),
+        });
       },
     );
   audit
@@ -117,6 +140,71 @@ export function buildProgram(): Command {
     .action(async (options: { region: string; since?: string }) => {
       const { auditExport } = await import('./commands/audit.command.js');
       process.exitCode = await auditExport(options);
+    });
+  audit
+    .command('prove')
+    .description(
+      'write a receipt for one decision: its leaf, the signed checkpoint, the inclusion proof',
+    )
+    .requiredOption('--decision <id>', 'the decision id (X-Decision-Id)')
+    .option('--region <region>', 'the region whose log holds it (default: look in every region)')
+    .option('--out <file>', 'write the receipt here instead of stdout')
+    .action(async (options: { decision: string; region?: string; out?: string }) => {
+      const { auditProve } = await import('./commands/audit.command.js');
+      process.exitCode = await auditProve(options);
+    });
+  audit
+    .command('verify-receipt')
+    .description('check a receipt offline, with nothing but the region’s verifier key')
+    .argument('<file>', 'the receipt (JSON, from audit prove or GET /v1/audit/receipts/:id)')
+    .requiredOption('--vkey <vkey>', 'the region’s verifier key (C2SP vkey)')
+    .action(async (file: string, options: { vkey: string }) => {
+      const { auditVerifyReceipt } = await import('./commands/audit.command.js');
+      process.exitCode = auditVerifyReceipt({ file, vkey: options.vkey });
+    });
+  audit
+    .command('witness')
+    .description(
+      'one witnessing round: check the latest checkpoint is consistent with the last one seen, cosign it, post the cosignature; exit 1 on a rollback, fork or bad proof',
+    )
+    .requiredOption('--region <region>', 'the region whose log to witness')
+    .requiredOption('--gateway <url>', 'the gateway’s URL')
+    .requiredOption('--state <file>', 'where the witness keeps what it last saw')
+    .requiredOption(
+      '--key <file>',
+      'the witness’s Ed25519 private key (PEM; see audit witness-key)',
+    )
+    .option('--name <name>', 'the witness’s key name (first run)')
+    .option(
+      '--log-key <vkey>',
+      'the log’s verifier key to pin (first run; default: trust on first use)',
+    )
+    .option(
+      '--token-file <file>',
+      'a bearer token with the auditor role (default: a local dev token)',
+    )
+    .action(
+      async (options: {
+        region: string;
+        gateway: string;
+        state: string;
+        key: string;
+        name?: string;
+        logKey?: string;
+        tokenFile?: string;
+      }) => {
+        const { auditWitness } = await import('./commands/witness.command.js');
+        process.exitCode = await auditWitness(options);
+      },
+    );
+  audit
+    .command('witness-key')
+    .description('create a witness key (Ed25519 PEM) and print its cosignature verifier key')
+    .requiredOption('--name <name>', 'the witness’s key name, e.g. monitor.example/w1')
+    .requiredOption('--out <file>', 'where to write the private key')
+    .action(async (options: { name: string; out: string }) => {
+      const { auditWitnessKey } = await import('./commands/witness.command.js');
+      process.exitCode = auditWitnessKey(options);
     });
 
   return program;
@@ -147,4 +235,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     );
     return EXIT.failed;
   }
+}
+
+// Run directly (`node dist/src/cli/main.js <command>`, as the container image does); the
+// checkout's bin/residency-gateway.mjs imports runCli after building what changed.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exit(await runCli(process.argv.slice(2)));
 }

@@ -1,7 +1,7 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { compactVerify } from 'jose';
 import { BundleFormatError, readTarGz } from './bundle-archive.js';
-import { canonicalJson } from '../platform/canonical-json.js';
+import { canonicalJson } from '../platform/encoding/canonical-json.js';
 
 const SIGNATURES = '.signatures.json';
 const ACCEPTED_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CollectionCatalog, type CollectionSpec } from '../catalog/collection-catalog.js';
-import { canonicalJson } from '../platform/canonical-json.js';
+import { canonicalJson } from '../platform/encoding/canonical-json.js';
 import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
 import type { GatewayConfig } from '../platform/config/gateway-config.js';
 import { DomainError } from '../platform/errors/domain-error.js';

@@ -27,6 +27,11 @@ export type RegionOutcome =
 
 const BATCH = 200;
 
+interface Found {
+  readonly matches: { candidate: Candidate; document: RecordDocument }[];
+  readonly candidates: number;
+}
+
 /**
  * One region's part of a cross-border query, as one access through the gate: decided first (a
  * deny touches no data and is a per-region status), then blind-index candidates fetched and
@@ -56,7 +61,10 @@ export class RegionQueryExecutor {
       purpose: 'required',
       case: { from: 'header' },
       prepare: () => this.vault.indexHashes(region, spec.collection, spec.where),
-      work: async (manager, scope, hashes) => {
+      disclosed: (found: Found) => [
+        ...new Set(found.matches.slice(0, spec.limit).map((match) => match.candidate.subjectId)),
+      ],
+      work: async (manager, scope, hashes): Promise<Found> => {
         // A moderation or legal query names its case; it only covers that case's subjects.
         const onlySubjects =
           scope.case === undefined ? null : [...(scope.case.stored?.subjectIds ?? [])];

@@ -3,7 +3,11 @@ import type { RegionConfig } from '../platform/config/gateway-config.js';
 import { DomainError, RegionUnavailableError } from '../platform/errors/domain-error.js';
 import type { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
 import { isStoreUnavailable } from '../platform/database/store-errors.js';
-import { readStoreIdentity, storeIdentityProblem } from '../platform/database/store-identity.js';
+import {
+  readStoreIdentity,
+  runtimeRoleProblem,
+  storeIdentityProblem,
+} from '../platform/database/store-identity.js';
 import type { RegionTopology } from './region-topology.js';
 import { UnknownRegionError } from './unknown-region.error.js';
 
@@ -77,6 +81,9 @@ export class RegionRouter {
           problems.push(identityProblem);
         } else if (await dataSource.showMigrations()) {
           problems.push(`store of region ${region.id} has pending migrations; run npm run migrate`);
+        } else {
+          const roleProblem = await runtimeRoleProblem(dataSource, region);
+          if (roleProblem !== undefined) problems.push(roleProblem);
         }
       }),
     );

@@ -8,6 +8,7 @@ function region(id: string, placementWeight = 1): RegionConfig {
     id,
     jurisdiction: 'US',
     databaseUrl: 'postgres://x',
+    migrationDatabaseUrl: undefined,
     kmsKeyId: 'k',
     kmsEndpoint: undefined,
     poolSize: 1,

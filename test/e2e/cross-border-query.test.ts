@@ -166,12 +166,18 @@ describe('cross-border query', () => {
       response.body.items.every((item) => item.data['body'] === `secret from ${item.region}`),
     );
     for (const [region, status] of Object.entries(response.body.regions)) {
-      const logged = await regions.query(
+      const logged = await regions.query<{ subject_ids: string[] }>(
         region,
-        "SELECT 1 FROM audit_log WHERE decision_id = $1 AND action = 'query'",
+        "SELECT subject_ids FROM audit_entries WHERE decision_id = $1 AND action = 'query'",
         [status.decisionId],
       );
       assert.equal(logged.length, 1, `${region} logged its decision`);
+      // The entry names whom the query disclosed, so an auditor's subject filter finds it.
+      const disclosed = response.body.items.filter((item) => item.region === region);
+      assert.deepEqual(
+        logged[0]?.subject_ids,
+        disclosed.map((item) => item.subjectId),
+      );
     }
   });
 

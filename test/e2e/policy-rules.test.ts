@@ -277,13 +277,13 @@ describe('every access is decided by the policy (DESIGN §7)', () => {
     assert.equal(opened.status, 201, opened.text);
     const decisionIds = (opened.headers.get('x-decision-id') ?? '').split(', ');
     assert.equal(decisionIds.length, 2, 'one decision per named subject');
-    const logged = await gateway.regions.query<{ subject_id: string }>(
+    const logged = await gateway.regions.query<{ subject_ids: string[] }>(
       subject.homeRegion,
-      "SELECT subject_id FROM audit_log WHERE action = 'case.open' AND allowed AND decision_id::text = ANY($1)",
+      "SELECT subject_ids FROM audit_entries WHERE action = 'case.open' AND allowed AND decision_id::text = ANY($1)",
       [decisionIds],
     );
     assert.deepEqual(
-      logged.map((row) => row.subject_id).sort(),
+      logged.flatMap((row) => row.subject_ids).sort(),
       [subject.subjectId, second.subjectId].sort(),
     );
   });

@@ -84,8 +84,9 @@ describe('each store knows its region, and the gateway checks it at boot', () =>
   it('does not migrate a store that belongs to another region', async () => {
     const usEast = config.regions.find((r) => r.id === 'us-east-1');
     assert.ok(usEast);
+    const eu = regions.get('eu-central-1');
     const result = await migrateRegion(
-      { ...usEast, databaseUrl: regions.get('eu-central-1').databaseUrl },
+      { ...usEast, databaseUrl: eu.databaseUrl, migrationDatabaseUrl: eu.migrationDatabaseUrl },
       config.database,
     );
     if (result.ok) assert.fail('the wrong store was migrated');

@@ -5,6 +5,8 @@ export interface HarnessState {
   readonly servers: readonly { readonly name: string; readonly adminUrl: string }[];
   /** moto's KMS API, shared by all test files (each creates keys of its own). */
   readonly kmsEndpoint: string;
+  /** Password of the runtime login role on every test server. */
+  readonly runtimePassword: string;
 }
 
 export const HARNESS_ENV = 'RESIDENCY_TEST_HARNESS';
@@ -30,6 +32,11 @@ export function harnessWorkDir(): string {
 /** The pinned OPA CLI the harness installed (see tools/policy/opa-cli.ts). */
 export function opaBinary(): string {
   return process.env['OPA_BIN'] ?? '.tools/bin/opa';
+}
+
+/** The independent Go checker of the transparency log (tools/tlog-check), built by the harness. */
+export function tlogCheckBinary(): string {
+  return process.env['TLOG_CHECK_BIN'] ?? '.tools/bin/tlog-check';
 }
 
 /** The environment for a child process a test starts (the CLI, a gateway), plus `extra`. */

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -8,7 +9,9 @@ import { LOCAL_AWS_CREDENTIALS } from '../../tools/local-stack/kms-keys.js';
 import { MotoKmsServer, ensureMoto } from '../../tools/local-stack/moto-kms-server.js';
 import { PostgresServer } from '../../tools/local-stack/postgres-server.js';
 import { ensureOpa } from '../../tools/policy/opa-cli.js';
+import { ensureTlogCheck } from '../../tools/tlog-check/ensure.js';
 import { HARNESS_ENV, type HarnessState } from './harness-state.js';
+import { ensureRuntimeLogin } from './runtime-login.js';
 
 /**
  * `npm test`: starts one throw-away PostgreSQL server per test region, runs every unit
@@ -68,10 +71,18 @@ async function main(): Promise<number> {
         servers.push(server);
       }),
     );
+    const runtimePassword = randomBytes(18).toString('base64url');
+    await Promise.all(
+      servers.map((server) => ensureRuntimeLogin(server.url('postgres'), runtimePassword)),
+    );
     const opa = await ensureOpa((message) => process.stdout.write(`harness: ${message}\n`));
+    const tlogCheck = await ensureTlogCheck((message) =>
+      process.stdout.write(`harness: ${message}\n`),
+    );
     const motoServer = await motoStarting;
     const state: HarnessState = {
       kmsEndpoint: motoServer.endpoint,
+      runtimePassword,
       servers: SERVER_NAMES.map((name) => {
         const server = servers.find((s) => s.name === name);
         if (server === undefined) throw new Error(`server ${name} did not start`);
@@ -101,6 +112,7 @@ async function main(): Promise<number> {
             ...process.env,
             [HARNESS_ENV]: stateFile,
             OPA_BIN: opa,
+            TLOG_CHECK_BIN: tlogCheck,
             AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
             AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
             AWS_EC2_METADATA_DISABLED: 'true',

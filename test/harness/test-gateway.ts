@@ -1,7 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { join } from 'node:path';
 import { createGatewayApp } from '../../src/app.factory.js';
-import { ensureDevCheckpointKey } from '../../src/audit-log/checkpoints.js';
+import { ensureDevCheckpointKey } from '../../src/audit-log/checkpoint-signer.js';
+import { TransparencyLog } from '../../src/audit-log/transparency-log.js';
 import { loadGatewayConfig } from '../../src/platform/config/config.loader.js';
 import type { GatewayConfig } from '../../src/platform/config/gateway-config.js';
 import { migrateAllRegions } from '../../src/platform/database/region-migrator.js';
@@ -78,10 +79,19 @@ export class TestGateway {
     return loadGatewayConfig({
       GATEWAY_TOPOLOGY: JSON.stringify({
         regions: regions.regions.map(
-          ({ id, jurisdiction, databaseUrl, kmsKeyId, kmsEndpoint, poolSize }) => ({
+          ({
             id,
             jurisdiction,
             databaseUrl,
+            migrationDatabaseUrl,
+            kmsKeyId,
+            kmsEndpoint,
+            poolSize,
+          }) => ({
+            id,
+            jurisdiction,
+            databaseUrl,
+            migrationDatabaseUrl,
             kmsKeyId,
             kmsEndpoint,
             poolSize,
@@ -92,6 +102,8 @@ export class TestGateway {
       GATEWAY_INSTANCE_ID: 'test-gateway',
       GATEWAY_POLICY_PUBLIC_KEY_FILE: 'policies/keys/dev-bundle-signing.pub.pem',
       GATEWAY_AUDIT_SIGNING_KEY_FILE: TestGateway.checkpointKeyFile(),
+      GATEWAY_AUDIT_INTEGRATION_MS: '50',
+      GATEWAY_AUDIT_CHECKPOINT_SINK: `dir:${join(harnessWorkDir(), `sink-${regions.regions[0]?.databaseUrl.split('/').pop() ?? 'x'}`)}`,
       ...env,
     });
   }
@@ -140,6 +152,22 @@ export class TestGateway {
   async close(): Promise<void> {
     await this.app.close();
     if (this.ownsRegions) await this.regions.drop();
+  }
+
+  /** Runs integration rounds of every region until nothing is queued (deterministic waits). */
+  async integrate(): Promise<void> {
+    const log = this.app.get(TransparencyLog);
+    for (const region of this.regions.regions) {
+      for (let round = 0; round < 100; round++) {
+        const result = await log.integrateNow(region.id);
+        const backlog = await this.regions.query<{ n: string }>(
+          region.id,
+          'SELECT count(*)::text AS n FROM audit_pending',
+        );
+        if (result.integrated === 0 && backlog[0]?.n === '0') break;
+        if (result.integrated === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
   }
 
   /** Current value of a Prometheus counter line, e.g. `gateway_kms_calls_total{region="x",operation="Decrypt"}`. */

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { RegionConfig } from '../../src/platform/config/gateway-config.js';
 import { provisionRegionKey } from '../../tools/local-stack/kms-keys.js';
 import { readHarnessState } from './harness-state.js';
+import { TEST_RUNTIME_LOGIN, ensureRuntimeLogin } from './runtime-login.js';
 
 export interface TestRegionSpec {
   readonly id: string;
@@ -45,16 +46,22 @@ export class TestRegions {
         const own = overrides[spec.id]?.adminUrl;
         const server = own !== undefined ? { adminUrl: own } : shared[index % shared.length];
         if (server === undefined) throw new Error('the harness has no PostgreSQL server');
+        if (own !== undefined) await ensureRuntimeLogin(own, harness.runtimePassword);
         const database = `t_${suffix}_${spec.id.replace(/-/g, '_')}`;
         await withClient(server.adminUrl, (client) => client.query(`CREATE DATABASE ${database}`));
         admins.push({ adminUrl: server.adminUrl, database });
-        const url = new URL(server.adminUrl);
-        url.pathname = `/${database}`;
+        const ownerUrl = new URL(server.adminUrl);
+        ownerUrl.pathname = `/${database}`;
+        // The gateway connects as the runtime role; migrations (and "insiders") as the owner.
+        const runtimeUrl = new URL(ownerUrl);
+        runtimeUrl.username = TEST_RUNTIME_LOGIN;
+        runtimeUrl.password = harness.runtimePassword;
         const kmsEndpoint = overrides[spec.id]?.kmsEndpoint ?? harness.kmsEndpoint;
         return {
           id: spec.id,
           jurisdiction: spec.jurisdiction,
-          databaseUrl: url.toString(),
+          databaseUrl: runtimeUrl.toString(),
+          migrationDatabaseUrl: ownerUrl.toString(),
           kmsKeyId: await provisionRegionKey(
             kmsEndpoint,
             spec.id,
@@ -75,14 +82,18 @@ export class TestRegions {
     return region;
   }
 
-  /** Runs SQL directly against a region's store, bypassing the gateway. */
+  /**
+   * Runs SQL directly against a region's store as its owner, bypassing the gateway: what an
+   * insider with database access can do.
+   */
   async query<T extends pg.QueryResultRow>(
     regionId: string,
     sql: string,
     params: unknown[] = [],
   ): Promise<T[]> {
+    const region = this.get(regionId);
     return withClient(
-      this.get(regionId).databaseUrl,
+      region.migrationDatabaseUrl ?? region.databaseUrl,
       async (client) => (await client.query<T>(sql, params)).rows,
     );
   }

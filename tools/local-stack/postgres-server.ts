@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { isAlive, run, sleep, stopProcess } from './child-process.js';
 import { findPostgresBinaries } from './postgres-binaries.js';
+import { runtimeLoginRoleSql } from '../../src/platform/database/runtime-role.js';
 
 const SUPERUSER = 'gateway';
 
@@ -141,9 +142,29 @@ export class PostgresServer {
     return server;
   }
 
-  /** Connection URL for a database on this server. */
-  url(database: string): string {
-    return `postgres://${SUPERUSER}:${encodeURIComponent(this.password)}@127.0.0.1:${this.port}/${database}`;
+  /** Connection URL for a database on this server, as the superuser (or another role). */
+  url(database: string, role?: { readonly name: string; readonly password: string }): string {
+    const user = role?.name ?? SUPERUSER;
+    const password = role?.password ?? this.password;
+    return `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${String(this.port)}/${database}`;
+  }
+
+  /**
+   * The gateway's login role (a member of the runtime group role the migrations grant to),
+   * with a password kept beside the cluster; created or refreshed on every start.
+   */
+  async ensureRuntimeLogin(
+    dataDir: string,
+    name: string,
+  ): Promise<{ name: string; password: string }> {
+    const passwordFile = `${dataDir}.${name}.password`;
+    if (!existsSync(passwordFile))
+      writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+    const password = readFileSync(passwordFile, 'utf8').trim();
+    await this.withAdmin(async (client) => {
+      for (const sql of runtimeLoginRoleSql(name, password)) await client.query(sql);
+    });
+    return { name, password };
   }
 
   /** Creates `database` unless it exists. */

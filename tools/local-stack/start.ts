@@ -12,7 +12,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDevCheckpointKey } from '../../src/audit-log/checkpoints.js';
+import { ensureDevCheckpointKey } from '../../src/audit-log/checkpoint-signer.js';
+import { DEV_WITNESS_NAME, ensureDevWitnessKey } from './dev-witness.js';
 import { ensureDevKeys, mintDevToken } from '../../src/auth/dev-tokens.js';
 import { LOCAL_STACK_ENV_FILE } from '../../src/cli/cli-config.js';
 import { loadGatewayConfig } from '../../src/platform/config/config.loader.js';
@@ -90,6 +91,9 @@ async function main(): Promise<number> {
     const keys = await ensureDevKeys(join(LOCAL_STATE_DIR, 'keys'));
     const checkpointKey = join(LOCAL_STATE_DIR, 'keys', 'audit-checkpoint.key.pem');
     ensureDevCheckpointKey(checkpointKey);
+    // A dev witness the gateway accepts cosignatures from (see `audit witness` in the README).
+    const witnessKey = join(LOCAL_STATE_DIR, 'keys', 'dev-witness.key.pem');
+    const witnessVkey = ensureDevWitnessKey(witnessKey, DEV_WITNESS_NAME);
 
     const postgresRoot = await localPostgresRoot();
     say(`starting PostgreSQL for ${LOCAL_REGIONS.map((r) => r.id).join(', ')}...`);
@@ -102,7 +106,11 @@ async function main(): Promise<number> {
         });
         servers.push(server);
         await server.ensureDatabase(localDatabaseName(region.id));
-        return { region, server };
+        const runtime = await server.ensureRuntimeLogin(
+          join(postgresRoot, region.id),
+          'residency_app',
+        );
+        return { region, server, runtime };
       }),
     );
 
@@ -129,10 +137,13 @@ async function main(): Promise<number> {
 
     const topologyFile = join(LOCAL_STATE_DIR, 'topology.json');
     const topology = {
-      regions: postgres.map(({ region, server }) => ({
+      regions: postgres.map(({ region, server, runtime }) => ({
         id: region.id,
         jurisdiction: region.jurisdiction,
-        databaseUrl: server.url(localDatabaseName(region.id)),
+        // The gateway connects as the runtime role (it may append to the audit log, never
+        // change it); migrations run as the owner.
+        databaseUrl: server.url(localDatabaseName(region.id), runtime),
+        migrationDatabaseUrl: server.url(localDatabaseName(region.id)),
         kmsKeyId: kmsKeys.get(region.id) ?? '',
         kmsEndpoint: kms.endpoint,
       })),
@@ -145,6 +156,8 @@ async function main(): Promise<number> {
       GATEWAY_TOPOLOGY_FILE: topologyFile,
       GATEWAY_JWKS_FILE: keys.jwksFile,
       GATEWAY_AUDIT_SIGNING_KEY_FILE: checkpointKey,
+      GATEWAY_AUDIT_CHECKPOINT_SINK: `dir:${join(LOCAL_STATE_DIR, 'audit-sink')}`,
+      GATEWAY_AUDIT_WITNESSES: witnessVkey,
       // The committed dev bundle is signed with the DEV ONLY key in policies/keys.
       GATEWAY_POLICY_PUBLIC_KEY_FILE: join(
         PROJECT_ROOT,

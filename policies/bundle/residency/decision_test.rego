@@ -187,6 +187,14 @@ test_auditor_reading_a_record_is_denied if {
 	"auditor_reads_audit_log_only" in d.reasons
 }
 
+test_witness_cosignatures_are_posted_by_auditors if {
+	auditor := caller("svc:witness", "eu-central-1", "EU", ["auditor"])
+	decide({"caller": auditor, "action": "audit.cosign", "purpose": null, "case": null, "resource": us_subject}).allow
+	d := decide({"caller": us_feed, "action": "audit.cosign", "purpose": null, "case": null, "resource": us_subject})
+	not d.allow
+	"auditor_role_required" in d.reasons
+}
+
 test_auditor_reads_the_audit_log if {
 	auditor := caller("svc:audit", "us-east-1", "US", ["auditor"])
 	decide({"caller": auditor, "action": "audit.read", "purpose": null, "case": null, "resource": us_subject}).allow

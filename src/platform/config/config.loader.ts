@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { PROJECT_ROOT } from '../paths.js';
+import { auditConfig, auditEnv } from './audit-config.js';
 import { ConfigError } from './config.error.js';
 import {
   JURISDICTION_PATTERN,
@@ -49,8 +50,7 @@ const envSchema = z.object({
   GATEWAY_QUERY_REGION_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
   GATEWAY_CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   GATEWAY_CURSOR_SECRET_FILE: z.string().min(1).optional(),
-  GATEWAY_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
-  GATEWAY_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().min(1).max(86_400).default(300),
+  ...auditEnv,
   GATEWAY_KMS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
   GATEWAY_KEY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   GATEWAY_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
@@ -65,6 +65,10 @@ const regionSchema = z.strictObject({
     .string()
     .regex(JURISDICTION_PATTERN, 'must be an upper-case code such as US or EU'),
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  migrationDatabaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   kmsKeyId: z.string().min(1),
   kmsEndpoint: z.url({ protocol: /^https?$/ }).optional(),
   poolSize: z.number().int().min(1).max(200).optional(),
@@ -162,6 +166,7 @@ function parseRegions(raw: unknown, defaultPoolSize: number, problems: string[])
       id: region.id,
       jurisdiction: region.jurisdiction,
       databaseUrl: region.databaseUrl,
+      migrationDatabaseUrl: region.migrationDatabaseUrl,
       kmsKeyId: region.kmsKeyId,
       kmsEndpoint: region.kmsEndpoint,
       poolSize: region.poolSize ?? defaultPoolSize,
@@ -232,7 +237,7 @@ export function loadGatewayConfig(
     options.storesOnly === true ? { kind: 'file', path: '' } : jwksSource(values, problems);
   if (options.storesOnly !== true && values.GATEWAY_AUDIT_SIGNING_KEY_FILE === undefined) {
     problems.push(
-      'audit checkpoints are signed: set GATEWAY_AUDIT_SIGNING_KEY_FILE to a PEM private key',
+      'audit checkpoints are signed: set GATEWAY_AUDIT_SIGNING_KEY_FILE to an Ed25519 PEM private key',
     );
   }
   if (options.storesOnly !== true && values.GATEWAY_POLICY_PUBLIC_KEY_FILE === undefined) {
@@ -241,6 +246,7 @@ export function loadGatewayConfig(
     );
   }
   const querySecret = cursorSecret(values, problems);
+  const audit = auditConfig(values, resolvePath, problems);
   if (
     (values.GATEWAY_KMS_ACCESS_KEY_ID === undefined) !==
     (values.GATEWAY_KMS_SECRET_ACCESS_KEY === undefined)
@@ -280,13 +286,7 @@ export function loadGatewayConfig(
       regionTimeoutMs: values.GATEWAY_QUERY_REGION_TIMEOUT_MS,
       cursorSecret: querySecret,
     },
-    audit: {
-      signingKeyFile:
-        values.GATEWAY_AUDIT_SIGNING_KEY_FILE === undefined
-          ? ''
-          : resolvePath(values.GATEWAY_AUDIT_SIGNING_KEY_FILE),
-      checkpointIntervalMs: values.GATEWAY_AUDIT_CHECKPOINT_SECONDS * 1000,
-    },
+    audit,
     keys: {
       kmsTimeoutMs: values.GATEWAY_KMS_TIMEOUT_MS,
       cacheMaxEntries: values.GATEWAY_KEY_CACHE_MAX_ENTRIES,

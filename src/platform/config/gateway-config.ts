@@ -7,8 +7,17 @@ export interface RegionConfig {
   readonly id: string;
   /** The legal zone this region belongs to, e.g. `US`. */
   readonly jurisdiction: string;
-  /** PostgreSQL connection string of this region's store. A secret: never logged. */
+  /**
+   * PostgreSQL connection string of this region's store, as the gateway's runtime role (a
+   * member of residency_gateway_runtime: it may append to the audit log, never change it).
+   * A secret: never logged.
+   */
   readonly databaseUrl: string;
+  /**
+   * The owner's connection string, used only by `migrate` (schema changes and grants); the
+   * gateway never uses it. Defaults to `databaseUrl` for stores without separate roles.
+   */
+  readonly migrationDatabaseUrl: string | undefined;
   /** The only KMS key the gateway may use in this region. */
   readonly kmsKeyId: string;
   /** KMS endpoint override (moto in development and tests). */
@@ -48,9 +57,18 @@ export interface GatewayConfig {
     readonly cursorSecret: Buffer;
   };
   readonly audit: {
-    /** PEM private key (Ed25519 or P-256) that signs chain checkpoints; '' when not configured. */
+    /** Ed25519 PEM private key that signs checkpoints; '' when not configured. */
     readonly signingKeyFile: string;
-    readonly checkpointIntervalMs: number;
+    /** Pause between integration rounds of each region's log. */
+    readonly integrationIntervalMs: number;
+    /** Most entries one integration round takes. */
+    readonly integrationBatch: number;
+    /** `dir:<path>` or `s3://bucket/prefix`: where signed checkpoints are also kept. */
+    readonly sink: string | undefined;
+    readonly sinkS3Endpoint: string | undefined;
+    readonly sinkS3Region: string | undefined;
+    /** Verifier keys (cosignature/v1) of witnesses whose cosignatures are accepted. */
+    readonly witnesses: readonly string[];
   };
   readonly keys: {
     /** Per-call KMS timeout. */

@@ -21,7 +21,7 @@ export class DatabaseModule {
       module: DatabaseModule,
       imports: config.regions.map((region) =>
         TypeOrmModule.forRoot({
-          ...regionDataSourceOptions(region, config.database, entities),
+          ...regionDataSourceOptions(region, config.database, entities, config.instanceId),
           name: region.id,
           manualInitialization: true,
         }),

@@ -10,6 +10,7 @@ export function regionDataSourceOptions(
   region: RegionConfig,
   database: GatewayConfig['database'],
   entities: readonly EntityClass[] = [],
+  instanceId?: string,
 ): DataSourceOptions {
   return {
     type: 'postgres',
@@ -20,7 +21,11 @@ export function regionDataSourceOptions(
     migrationsRun: false,
     synchronize: false,
     logging: false,
-    applicationName: `residency-gateway:${region.id}`,
+    // Names the instance too, so ops (and tests) can tell whose connection holds what.
+    applicationName: `rg:${region.id}${instanceId === undefined ? '' : `:${instanceId}`}`.slice(
+      0,
+      63,
+    ),
     poolSize: region.poolSize,
     connectTimeoutMS: database.connectTimeoutMs,
     extra: {

@@ -14,7 +14,11 @@ export async function migrateRegion(
   region: RegionConfig,
   database: GatewayConfig['database'],
 ): Promise<RegionMigrationResult> {
-  const dataSource = createRegionDataSource(region, database);
+  // As the owner: the runtime role the gateway connects with may not change the schema.
+  const dataSource = createRegionDataSource(
+    { ...region, databaseUrl: region.migrationDatabaseUrl ?? region.databaseUrl },
+    database,
+  );
   try {
     await dataSource.initialize();
     const before = await readStoreIdentity(dataSource);

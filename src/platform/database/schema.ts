@@ -2,6 +2,7 @@ import { StoreIdentityAndSubjects1764150000000 } from './migrations/176415000000
 import { EnvelopeRecordsAndBlindIndex1764160000000 } from './migrations/1764160000000-envelope-records-and-blind-index.js';
 import { Cases1764170000000 } from './migrations/1764170000000-cases.js';
 import { AuditLog1764180000000 } from './migrations/1764180000000-audit-log.js';
+import { TransparencyLog1764190000000 } from './migrations/1764190000000-transparency-log.js';
 
 /**
  * Checked-in migrations, in order; every region has the same schema. The schema changes only
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   EnvelopeRecordsAndBlindIndex1764160000000,
   Cases1764170000000,
   AuditLog1764180000000,
+  TransparencyLog1764190000000,
 ];

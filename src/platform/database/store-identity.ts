@@ -47,3 +47,21 @@ export function storeIdentityProblem(
   }
   return undefined;
 }
+
+/**
+ * Why the gateway must not use this connection: its role may change the audit log (UPDATE or
+ * DELETE on `audit_entries` — an owner or superuser), or `undefined` when it is a runtime role.
+ */
+export async function runtimeRoleProblem(
+  dataSource: DataSource,
+  region: RegionConfig,
+): Promise<string | undefined> {
+  const rows = await dataSource.query<{ changes: boolean }[]>(
+    `SELECT has_table_privilege(current_user, 'audit_entries', 'UPDATE')
+         OR has_table_privilege(current_user, 'audit_entries', 'DELETE') AS changes`,
+  );
+  return rows[0]?.changes === true
+    ? `store of region ${region.id}: the gateway's database role may change the audit log; ` +
+        'connect as a member of residency_gateway_runtime (migrations use migrationDatabaseUrl)'
+    : undefined;
+}

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The gateway's Prometheus metrics, on a registry of its own (so several gateways in one test
@@ -48,6 +48,28 @@ export class GatewayMetrics {
     name: 'gateway_key_cache_lookups_total',
     help: 'Lookups in the unwrapped-key cache, by result (hit or miss).',
     labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly auditIntegrated = new Counter({
+    name: 'gateway_audit_integrated_total',
+    help: 'Decision-log entries given a leaf index and a signed checkpoint, by region.',
+    labelNames: ['region'] as const,
+    registers: [this.registry],
+  });
+
+  readonly auditTreeSize = new Gauge({
+    name: 'gateway_audit_tree_size',
+    help: 'Size of the region’s decision-log Merkle tree, as last signed by this instance.',
+    labelNames: ['region'] as const,
+    registers: [this.registry],
+  });
+
+  readonly auditIntegrationDelay = new Histogram({
+    name: 'gateway_audit_integration_delay_seconds',
+    help: 'Commit of an access → its entry in a signed checkpoint, by region.',
+    labelNames: ['region'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10, 30],
     registers: [this.registry],
   });
 

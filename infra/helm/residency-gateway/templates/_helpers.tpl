@@ -35,8 +35,18 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: /etc/residency/policy/public.pem
 - name: GATEWAY_AUDIT_SIGNING_KEY_FILE
   value: /etc/residency/audit/key.pem
-- name: GATEWAY_AUDIT_CHECKPOINT_SECONDS
-  value: {{ .Values.audit.checkpointSeconds | quote }}
+- name: GATEWAY_AUDIT_INTEGRATION_MS
+  value: {{ .Values.audit.integrationMs | quote }}
+{{- if .Values.audit.checkpointSink }}
+- name: GATEWAY_AUDIT_CHECKPOINT_SINK
+  value: {{ .Values.audit.checkpointSink | quote }}
+- name: GATEWAY_AUDIT_SINK_S3_REGION
+  value: {{ .Values.region | quote }}
+{{- end }}
+{{- if .Values.audit.witnesses }}
+- name: GATEWAY_AUDIT_WITNESSES
+  value: {{ join "," .Values.audit.witnesses | quote }}
+{{- end }}
 - name: GATEWAY_CURSOR_SECRET_FILE
   value: /etc/residency/cursor/secret
 - name: GATEWAY_INSTANCE_ID
