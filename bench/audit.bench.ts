@@ -167,7 +167,7 @@ async function main(): Promise<void> {
     // 3. Integration delay of the entries logged during the HTTP run.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const delays = (
-      await owner.query<{ ms: number }>(
+      await owner.query<{ ms: string }>(
         `SELECT extract(epoch FROM (c.signed_at - e.logged_at)) * 1000 AS ms
          FROM audit_entries e JOIN audit_leaves l ON l.entry_id = e.id
          JOIN LATERAL (SELECT signed_at FROM audit_checkpoints WHERE tree_size > l.leaf_index ORDER BY audit_checkpoints.tree_size LIMIT 1) c ON true

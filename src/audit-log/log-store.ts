@@ -271,7 +271,7 @@ export class LogStore {
 
   /** Integration delay (commit → in a signed checkpoint) of recent leaves, in milliseconds. */
   async recentDelays(manager: EntityManager, limit: number): Promise<number[]> {
-    const rows = await manager.query<{ ms: number }[]>(
+    const rows = await manager.query<{ ms: string }[]>(
       `SELECT extract(epoch FROM (c.signed_at - e.logged_at)) * 1000 AS ms
        FROM (SELECT * FROM audit_leaves ORDER BY leaf_index DESC LIMIT $1) l
        JOIN audit_entries e ON e.id = l.entry_id
@@ -279,7 +279,8 @@ export class LogStore {
                      ORDER BY tree_size LIMIT 1) c ON true`,
       [limit],
     );
-    return rows.map((row) => row.ms);
+    // numeric arrives as text
+    return rows.map((row) => Number(row.ms));
   }
 }
 
