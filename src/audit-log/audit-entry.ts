@@ -95,10 +95,49 @@ export function columnsOf(entry: DecisionLogEntry): EntryColumns {
   };
 }
 
+/** Separates packed column values (a control character no value holds). */
+export const COLUMN_SEPARATOR = '\u001f';
+/** Stands for NULL in packed columns. */
+export const COLUMN_NULL = '\u001e';
+
+/**
+ * The filter columns as one string, the form verification compares: the store packs its
+ * columns the same way in SQL (`LogStore.verificationPage`), and any difference means a column
+ * no longer says what its leaf says.
+ */
+export function packColumns(columns: EntryColumns): string {
+  return [
+    columns.decisionId,
+    new Date(columns.loggedAt).toISOString(),
+    columns.callerService,
+    columns.callerJurisdiction ?? COLUMN_NULL,
+    columns.subjectIds.join('\u001d'),
+    columns.action,
+    columns.purpose ?? COLUMN_NULL,
+    String(columns.allowed),
+    String(columns.breakGlass),
+    columns.bundleRevision,
+  ].join(COLUMN_SEPARATOR);
+}
+
 /** A leaf decoded back into its entry; throws if it is not JSON in canonical form. */
 export function decodeLeaf(leaf: Buffer): DecisionLogEntry {
   const text = leaf.toString('utf8');
-  const entry = JSON.parse(text) as DecisionLogEntry;
-  if (jcs(entry) !== text) throw new Error('the leaf is not in canonical (RFC 8785) form');
-  return entry;
+  const entry = JSON.parse(text) as unknown;
+  // Fast path: JSON.stringify re-emits members in the order parsed, with JCS's escaping and
+  // number forms, so a text it reproduces whose members are sorted is canonical. Anything else
+  // (integer-like keys, which JavaScript reorders) gets the full re-serialization.
+  if (!(JSON.stringify(entry) === text && membersSorted(entry)) && jcs(entry) !== text)
+    throw new Error('the leaf is not in canonical (RFC 8785) form');
+  return entry as DecisionLogEntry;
+}
+
+function membersSorted(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) return value.every(membersSorted);
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  for (let i = 1; i < keys.length; i++)
+    if (!((keys[i - 1] as string) < (keys[i] as string))) return false;
+  return keys.every((key) => membersSorted(record[key]));
 }

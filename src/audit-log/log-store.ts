@@ -19,21 +19,19 @@ export interface StoredCosignature {
 /** A leaf with what verification compares it to. */
 export interface VerifiedLeafRow {
   readonly index: number;
-  readonly entryId: string;
-  readonly leaf: Buffer;
+  /** The leaf as text (its bytes are UTF-8 JSON; text skips the driver's bytea decoding). */
+  readonly leaf: string;
   /** The level-0 hash stored for this index (what proofs are built from). */
   readonly storedHash: Buffer | null;
-  readonly decisionId: string;
-  readonly loggedAt: Date;
-  readonly callerService: string;
-  readonly callerJurisdiction: string | null;
-  readonly subjectIds: readonly string[];
-  readonly action: string;
-  readonly purpose: string | null;
-  readonly allowed: boolean;
-  readonly breakGlass: boolean;
-  readonly bundleRevision: string;
+  /** The entry's filter columns, packed as {@link packColumns} packs them. */
+  readonly columns: string;
 }
+
+/** SQL twin of packColumns: the stored filter columns as one string. */
+const PACKED_COLUMNS = `concat_ws(chr(31), e.decision_id::text,
+  to_char(e.logged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  e.caller_service, coalesce(e.caller_jurisdiction, chr(30)), array_to_string(e.subject_ids, chr(29)),
+  e.action, coalesce(e.purpose, chr(30)), e.allowed::text, e.break_glass::text, e.bundle_revision)`;
 
 const nodeKey = (node: TreeNode): string => `${String(node.level)}/${String(node.index)}`;
 
@@ -215,38 +213,36 @@ export class LogStore {
     return rows.map((row) => row.hash);
   }
 
-  /** A page of leaves from `from` with everything verification checks, in index order. */
+  /**
+   * Leaves [from, from + limit) with everything verification checks, in index order. The stored
+   * level-0 hashes come from their own range scan (cheaper than a third join), matched by index.
+   */
   async verificationPage(
     manager: EntityManager,
     from: number,
     limit: number,
   ): Promise<VerifiedLeafRow[]> {
-    const rows = await manager.query<VerificationRow[]>(
-      `SELECT l.leaf_index::text AS leaf_index, e.id::text AS entry_id, e.leaf, t.hash AS stored_hash,
-              e.decision_id::text AS decision_id, e.logged_at, e.caller_service, e.caller_jurisdiction,
-              e.subject_ids, e.action, e.purpose, e.allowed, e.break_glass, e.bundle_revision
-       FROM audit_leaves l
-       JOIN audit_entries e ON e.id = l.entry_id
-       LEFT JOIN audit_tree t ON t.level = 0 AND t.idx = l.leaf_index
-       WHERE l.leaf_index >= $1 ORDER BY l.leaf_index LIMIT $2`,
-      [from, limit],
-    );
-    return rows.map((row) => ({
-      index: Number(row.leaf_index),
-      entryId: row.entry_id,
-      leaf: row.leaf,
-      storedHash: row.stored_hash,
-      decisionId: row.decision_id,
-      loggedAt: row.logged_at,
-      callerService: row.caller_service,
-      callerJurisdiction: row.caller_jurisdiction,
-      subjectIds: row.subject_ids,
-      action: row.action,
-      purpose: row.purpose,
-      allowed: row.allowed,
-      breakGlass: row.break_glass,
-      bundleRevision: row.bundle_revision,
-    }));
+    const select = (leaf: string) =>
+      manager.query<{ leaf_index: string; leaf: string | Buffer; columns: string }[]>(
+        `SELECT l.leaf_index::text AS leaf_index, ${leaf} AS leaf, ${PACKED_COLUMNS} AS columns
+         FROM audit_leaves l JOIN audit_entries e ON e.id = l.entry_id
+         WHERE l.leaf_index >= $1 AND l.leaf_index < $2 ORDER BY l.leaf_index`,
+        [from, from + limit],
+      );
+    const [rows, hashes] = await Promise.all([
+      // A leaf that is not UTF-8 (tampered bytes) fails the text form: read that page as bytes.
+      select("convert_from(e.leaf, 'UTF8')").catch(() => select('e.leaf')),
+      manager.query<{ idx: string; hash: Buffer }[]>(
+        'SELECT idx::text AS idx, hash FROM audit_tree WHERE level = 0 AND idx >= $1 AND idx < $2',
+        [from, from + limit],
+      ),
+    ]);
+    const stored = new Map(hashes.map((row) => [Number(row.idx), row.hash]));
+    return rows.map((row) => {
+      const index = Number(row.leaf_index);
+      const leaf = typeof row.leaf === 'string' ? row.leaf : row.leaf.toString('utf8');
+      return { index, leaf, storedHash: stored.get(index) ?? null, columns: row.columns };
+    });
   }
 
   /**
@@ -299,20 +295,3 @@ const toCheckpoint = (row: CheckpointRow): StoredCheckpoint => ({
   note: row.note,
   signedAt: row.signed_at,
 });
-
-interface VerificationRow {
-  leaf_index: string;
-  entry_id: string;
-  leaf: Buffer;
-  stored_hash: Buffer | null;
-  decision_id: string;
-  logged_at: Date;
-  caller_service: string;
-  caller_jurisdiction: string | null;
-  subject_ids: string[];
-  action: string;
-  purpose: string | null;
-  allowed: boolean;
-  break_glass: boolean;
-  bundle_revision: string;
-}

@@ -1,7 +1,7 @@
-import { columnsOf, decodeLeaf, type EntryColumns } from './audit-entry.js';
 import type { StoreReader } from './audit-log.reader.js';
 import type { SinkRound } from './checkpoint-sink.js';
 import { originOf } from './checkpoint-signer.js';
+import { LeafChecker, type LeafCheckFailure } from './leaf-check.js';
 import { CompactRange, leafHash } from './merkle.js';
 import { LogStore, type VerifiedLeafRow } from './log-store.js';
 import { openNote, parseCheckpoint, type Checkpoint, type NoteKey } from './signed-note.js';
@@ -99,6 +99,7 @@ export async function verifyLog(
   options: VerifyOptions = {},
 ): Promise<LogVerification> {
   const store = new LogStore();
+  const checker = new LeafChecker();
   const origin = originOf(region);
   const report = { stored: 0, outside: 0, outsideHashes: 0 };
   const range = new CompactRange();
@@ -191,30 +192,62 @@ export async function verifyLog(
       }
     };
     checkAt(0);
+    // The next page is fetched while this one is checked: the store and the hashing overlap.
+    const fetchPage = (from: number): Promise<VerifiedLeafRow[]> => {
+      const page =
+        from >= walkTo
+          ? Promise.resolve([])
+          : read((m) => store.verificationPage(m, from, Math.min(PAGE, walkTo - from)));
+      page.catch(() => undefined); // a page fetched ahead may be abandoned by a failure
+      return page;
+    };
+    let pending = fetchPage(0);
     while (next < walkTo) {
-      const rows = await read((m) =>
-        store.verificationPage(m, next, Math.min(PAGE, walkTo - next)),
-      );
+      const rows = await pending;
       if (rows.length === 0) break;
-      for (const row of rows) {
-        if (row.index !== next)
-          throw new Failure('missing', next, `leaf ${String(next)} is missing`);
-        const hash = leafHash(row.leaf);
-        checkLeaf(row, hash);
-        const outside = sinkHashes[row.index];
-        if (outside !== undefined) {
-          report.outsideHashes++;
-          if (!outside.equals(hash))
+      pending = fetchPage(next + rows.length);
+      // Parsing each leaf (canonical form, filter columns) runs on the checker's thread while
+      // this one hashes; the first failure by index wins.
+      const parsed = checker.check(
+        next,
+        rows.map((row) => row.leaf),
+        rows.map((row) => row.columns),
+      );
+      try {
+        for (const row of rows) {
+          if (row.index !== next)
+            throw new Failure('missing', next, `leaf ${String(next)} is missing`);
+          const hash = leafHash(Buffer.from(row.leaf, 'utf8'));
+          if (row.storedHash === null || !row.storedHash.equals(hash))
             throw new Failure(
               'altered',
               row.index,
-              `leaf ${String(row.index)} is not the one the checkpoint sink recorded`,
+              `leaf ${String(row.index)} does not match its stored hash`,
             );
+          const outside = sinkHashes[row.index];
+          if (outside !== undefined) {
+            report.outsideHashes++;
+            if (!outside.equals(hash))
+              throw new Failure(
+                'altered',
+                row.index,
+                `leaf ${String(row.index)} is not the one the checkpoint sink recorded`,
+              );
+          }
+          range.append(hash);
+          next++;
+          checkAt(next);
         }
-        range.append(hash);
-        next++;
-        checkAt(next);
+      } catch (error) {
+        // Whichever names the earlier leaf is the first divergence.
+        const failure = await parsed;
+        const at =
+          error instanceof Failure ? (error.firstBadIndex ?? error.atTreeSize ?? next) : next;
+        if (failure !== undefined && failure.index < at) throw leafFailure(failure);
+        throw error;
       }
+      const failure = await parsed;
+      if (failure !== undefined) throw leafFailure(failure);
       options.onProgress?.(next, walkTo);
     }
     if (fork !== undefined) throw fork;
@@ -280,46 +313,17 @@ export async function verifyLog(
       ...(error.atTreeSize === undefined ? {} : { atTreeSize: error.atTreeSize }),
       detail: error.detailText,
     };
+  } finally {
+    await checker.close();
   }
 }
 
-/** A leaf must be canonical JSON, agree with its stored hash and with its filter columns. */
-function checkLeaf(row: VerifiedLeafRow, hash: Buffer): void {
-  if (row.storedHash === null || !row.storedHash.equals(hash))
-    throw new Failure(
-      'altered',
-      row.index,
-      `leaf ${String(row.index)} does not match its stored hash`,
-    );
-  let columns: EntryColumns;
-  try {
-    columns = columnsOf(decodeLeaf(row.leaf));
-  } catch {
-    throw new Failure(
-      'altered',
-      row.index,
-      `leaf ${String(row.index)} is not a canonical decision entry`,
-    );
-  }
-  const stored: EntryColumns = {
-    decisionId: row.decisionId,
-    loggedAt: row.loggedAt.toISOString(),
-    callerService: row.callerService,
-    callerJurisdiction: row.callerJurisdiction,
-    subjectIds: [...row.subjectIds].sort(),
-    action: row.action,
-    purpose: row.purpose,
-    allowed: row.allowed,
-    breakGlass: row.breakGlass,
-    bundleRevision: row.bundleRevision,
-  };
-  if (
-    JSON.stringify(stored) !==
-    JSON.stringify({ ...columns, loggedAt: new Date(columns.loggedAt).toISOString() })
-  )
-    throw new Failure(
-      'altered',
-      row.index,
-      `the filter columns of leaf ${String(row.index)} disagree with it`,
-    );
+function leafFailure(failure: LeafCheckFailure): Failure {
+  return new Failure(
+    'altered',
+    failure.index,
+    failure.reason === 'not_canonical'
+      ? `leaf ${String(failure.index)} is not a canonical decision entry`
+      : `the filter columns of leaf ${String(failure.index)} disagree with it`,
+  );
 }
