@@ -113,6 +113,7 @@ async function main(): Promise<void> {
     const records = new RecordsRepository();
     const writer = new AuditLogWriter('bench', {
       transaction: (_r, work) => runtime.transaction(work),
+      read: (_r, work) => work(runtime.manager),
     });
     const envelope = randomBytes(1024 + 29);
     let counter = 0;

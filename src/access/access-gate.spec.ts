@@ -72,7 +72,13 @@ class FakeWorld {
       tx.committed = true;
       return value;
     },
+    read: async <T>(_region: string, work: (manager: EntityManager) => Promise<T>) => {
+      this.reads++;
+      return work({ query: () => Promise.resolve([]) } as unknown as EntityManager);
+    },
   };
+
+  reads = 0;
 
   log: DecisionLog = {
     appendWithin: (manager, _region, decisions) => {
@@ -329,6 +335,41 @@ describe('access gate', () => {
         ['s-named', true],
         ['s-other', false],
       ],
+    );
+  });
+
+  it('runs a read without a transaction and returns only once its decision is in the log', async () => {
+    const world = new FakeWorld();
+    const value = await world.gate().run(
+      context(),
+      read(() => Promise.resolve('data'), { mode: 'read' }),
+    );
+    assert.equal(value, 'data');
+    assert.equal(world.transactions.length, 0, 'no transaction of its own');
+    assert.equal(world.reads, 1);
+    assert.deepEqual(
+      world.alone.map((batch) => batch.map((d) => d.decisionId)),
+      [['d1']],
+    );
+  });
+
+  it('logs a read that fails for a domain reason, and withholds what a read found when the log refuses it', async () => {
+    const world = new FakeWorld();
+    await assert.rejects(
+      world.gate().run(
+        context(),
+        read(() => Promise.reject(new NotThere()), { mode: 'read' }),
+      ),
+      NotThere,
+    );
+    assert.equal(world.alone.length, 1, 'the failed read is logged');
+    world.failLogAlone = true;
+    await assert.rejects(
+      world.gate().run(
+        context(),
+        read(() => Promise.resolve('secret'), { mode: 'read' }),
+      ),
+      /log down/,
     );
   });
 

@@ -24,7 +24,7 @@ export class PurposeRequiredError extends InvalidRequestError {
 
 /** The narrow seams the gate works through (fakes in unit specs, the real parts elsewhere). */
 export type DecisionPoint = Pick<PolicyService, 'decide'>;
-export type AccessStores = Pick<RegionRouter, 'transaction' | 'topology'>;
+export type AccessStores = Pick<RegionRouter, 'transaction' | 'read' | 'topology'>;
 export type CaseLookup = Pick<CaseResolver, 'resolve'>;
 export type DecisionLog = Pick<AuditLogWriter, 'append' | 'appendWithin'>;
 
@@ -78,6 +78,7 @@ export class AccessGate {
     const denied = decisions.find((each) => !each.allow);
     this.logger.debug({
       message: 'decided',
+      requestId: ctx.requestId,
       action: access.action,
       region: access.region,
       allowed: denied === undefined,
@@ -98,12 +99,11 @@ export class AccessGate {
       await this.logAlone(access.region, decisions);
       throw error;
     }
-    const value = await this.carryOut(
-      access.region,
-      decisions,
-      (manager) => access.work(manager, scope, prepared),
-      access.disclosed,
-    );
+    const work = (manager: EntityManager) => access.work(manager, scope, prepared);
+    const value =
+      access.mode === 'read'
+        ? await this.readThenLog(access.region, decisions, work, access.disclosed)
+        : await this.carryOut(access.region, decisions, work, access.disclosed);
     return { allowed: true, value, decision };
   }
 
@@ -181,6 +181,33 @@ export class AccessGate {
       await this.logAlone(region, decisions);
       throw error;
     }
+    if (!attempt.ok) throw attempt.error;
+    return attempt.value;
+  }
+
+  /**
+   * A read: the work on the store without a transaction, then its decisions in the log's group
+   * commit. Nothing is returned until the entry is committed; if it cannot be, the caller gets
+   * the log's failure and none of what was read.
+   */
+  private async readThenLog<T>(
+    region: string,
+    decisions: readonly Decision[],
+    work: (manager: EntityManager) => Promise<T>,
+    disclosed: ((value: T) => readonly string[]) | undefined,
+  ): Promise<T> {
+    let attempt: Attempt<T>;
+    try {
+      attempt = { ok: true, value: await this.router.read(region, work) };
+    } catch (error) {
+      if (!(error instanceof DomainError)) {
+        await this.logAlone(region, decisions);
+        throw error;
+      }
+      attempt = { ok: false, error };
+    }
+    const named = attempt.ok && disclosed !== undefined ? disclosed(attempt.value) : [];
+    await this.log.append(region, decisions, named);
     if (!attempt.ok) throw attempt.error;
     return attempt.value;
   }

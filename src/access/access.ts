@@ -50,6 +50,13 @@ export interface AccessDescription {
   readonly where?: readonly string[];
   readonly purpose: PurposeRule;
   readonly case?: CaseSource;
+  /**
+   * `read`: the work only reads. It runs without a transaction of its own, and its decision is
+   * committed in a group commit with other reads' before the result is returned (fewer round
+   * trips, one commit for many reads). Default `write`: the work and its decision commit in one
+   * transaction.
+   */
+  readonly mode?: 'read' | 'write';
 }
 
 /** What the work of an allowed access gets. */

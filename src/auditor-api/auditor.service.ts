@@ -214,6 +214,13 @@ export class AuditorService {
     action: AccessAction = 'audit.read',
   ): Promise<T> {
     this.router.route(region);
-    return this.gate.run(ctx, { action, region, purpose: 'none', work });
+    // Reads of the log are group-committed; a cosignature is written with its decision.
+    return this.gate.run(ctx, {
+      action,
+      region,
+      purpose: 'none',
+      mode: action === 'audit.read' ? 'read' : 'write',
+      work,
+    });
   }
 }

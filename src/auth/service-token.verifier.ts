@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Caller } from '../platform/http/request-context.js';
 import type { RegionTopology } from '../regions/region-topology.js';
 import { AuthenticationError, VerificationKeysUnavailableError } from './authentication.error.js';
@@ -19,6 +21,15 @@ export interface VerifierOptions {
  * {@link AuthenticationError} with its own code; nothing about the token is logged.
  */
 export class ServiceTokenVerifier {
+  /**
+   * Tokens already verified, by SHA-256 of the token (the bearer token itself is not kept),
+   * until they expire: a service sends the same token many times, and verifying its signature
+   * again each time is most of authentication's cost. Bounded in size.
+   */
+  private readonly verified = new LRUCache<string, { caller: Caller; expiresAt: number }>({
+    max: 10_000,
+  });
+
   constructor(
     private readonly keys: JWTVerifyGetKey,
     private readonly topology: RegionTopology,
@@ -31,9 +42,16 @@ export class ServiceTokenVerifier {
     }
     const token = BEARER.exec(authorization.trim())?.[1];
     if (token === undefined) throw new AuthenticationError('token_malformed');
+    const cacheKey = createHash('sha256').update(token).digest('base64url');
+    const cached = this.verified.get(cacheKey);
+    if (cached !== undefined && Date.now() < cached.expiresAt) return cached.caller;
     this.checkAlgorithm(token);
     const payload = await this.verifySignatureAndClaims(token);
-    return this.toCaller(payload);
+    const caller = this.toCaller(payload);
+    if (typeof payload.exp === 'number') {
+      this.verified.set(cacheKey, { caller, expiresAt: payload.exp * 1000 });
+    }
+    return caller;
   }
 
   private checkAlgorithm(token: string): void {

@@ -78,6 +78,7 @@ export class CasesService {
       action: 'case.read',
       region,
       purpose: 'none',
+      mode: 'read',
       case: { from: 'id', caseId },
       work: (_manager, scope) => {
         const stored = scope.case?.stored;

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../auth/public-route.decorator.js';
 import { KmsRegistry } from '../keys/kms-registry.js';
+import { metricsText } from '../platform/metrics/cluster-metrics.js';
 import { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { RegionRouter } from '../regions/region-router.js';
@@ -65,6 +66,6 @@ export class HealthController {
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async metricsText(): Promise<string> {
-    return this.metrics.registry.metrics();
+    return metricsText(this.metrics);
   }
 }

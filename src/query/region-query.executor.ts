@@ -60,6 +60,7 @@ export class RegionQueryExecutor {
       where: Object.keys(spec.where),
       purpose: 'required',
       case: { from: 'header' },
+      mode: 'read',
       prepare: () => this.vault.indexHashes(region, spec.collection, spec.where),
       disclosed: (found: Found) => [
         ...new Set(found.matches.slice(0, spec.limit).map((match) => match.candidate.subjectId)),

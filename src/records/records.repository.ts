@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { execute } from '../platform/database/sql.js';
+import type { SubjectKeyState } from '../keys/subject-keys.repository.js';
 import type { BlindIndexEntry } from '../vault/blind-index.js';
 
 export interface StoredRecord {
@@ -22,6 +23,17 @@ interface Row {
   envelope: Buffer;
 }
 
+interface SubjectRecordRow {
+  erased_at: Date | null;
+  subject_key_version: number | null;
+  wrapped_key: Buffer | null;
+  kms_key_id: string | null;
+  record_id: string | null;
+  version: number | null;
+  key_version: number | null;
+  envelope: Buffer | null;
+}
+
 const toRecord = (row: Row): StoredRecord => ({
   recordId: row.record_id,
   version: row.version,
@@ -38,6 +50,50 @@ export class RecordsRepository {
       [ref.subjectId, ref.collection, ref.recordId],
     );
     return rows[0] === undefined ? undefined : toRecord(rows[0]);
+  }
+
+  /**
+   * A record with its subject's state and key, in one round trip (the read path): `missing`
+   * or `erased` subjects answer 404/410 before any record is considered.
+   */
+  async findWithSubject(
+    manager: EntityManager,
+    ref: RecordKeyRef,
+  ): Promise<{ subject: SubjectKeyState; record: StoredRecord | undefined }> {
+    const rows = await manager.query<SubjectRecordRow[]>(
+      `SELECT s.erased_at, k.key_version AS subject_key_version, k.wrapped_key, k.kms_key_id,
+              r.record_id, r.version, r.key_version, r.envelope
+       FROM subjects s
+       LEFT JOIN subject_keys k ON k.subject_id = s.id
+       LEFT JOIN records r ON r.subject_id = s.id AND r.collection = $2 AND r.record_id = $3
+       WHERE s.id = $1`,
+      [ref.subjectId, ref.collection, ref.recordId],
+    );
+    const row = rows[0];
+    if (row === undefined) return { subject: { state: 'missing' }, record: undefined };
+    if (row.erased_at !== null) return { subject: { state: 'erased' }, record: undefined };
+    const key =
+      row.subject_key_version === null || row.wrapped_key === null || row.kms_key_id === null
+        ? undefined
+        : {
+            subjectId: ref.subjectId,
+            keyVersion: row.subject_key_version,
+            wrappedKey: row.wrapped_key,
+            kmsKeyId: row.kms_key_id,
+          };
+    const record =
+      row.record_id === null ||
+      row.version === null ||
+      row.key_version === null ||
+      row.envelope === null
+        ? undefined
+        : {
+            recordId: row.record_id,
+            version: row.version,
+            keyVersion: row.key_version,
+            envelope: row.envelope,
+          };
+    return { subject: { state: 'live', key }, record };
   }
 
   /** The current version, locking the row for the rest of the transaction; null if absent. */

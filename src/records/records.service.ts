@@ -9,7 +9,7 @@ import { SubjectKeysService } from '../keys/subject-keys.service.js';
 import type { RequestContext } from '../platform/http/request-context.js';
 import type { FieldAction } from '../policy/decision.js';
 import { RegionRouter } from '../regions/region-router.js';
-import { requireLiveSubject } from '../subjects/live-subject.js';
+import { liveKeyOf, requireLiveSubject } from '../subjects/live-subject.js';
 import { SubjectId } from '../subjects/subject-id.js';
 import { RecordVault } from '../vault/record-vault.js';
 import { decodeListCursor, encodeListCursor } from './list-cursor.js';
@@ -103,11 +103,11 @@ export class RecordsService {
     const { key, record, actions } = await this.gate.run(ctx, {
       ...this.describe(target, 'read', fields),
       purpose: 'required',
-      work: async (manager, { decision }) => ({
-        key: await requireLiveSubject(this.keyStore, manager, target.subjectId),
-        record: await this.records.find(manager, ref),
-        actions: decision.fields,
-      }),
+      mode: 'read',
+      work: async (manager, { decision }) => {
+        const found = await this.records.findWithSubject(manager, ref);
+        return { key: liveKeyOf(found.subject), record: found.record, actions: decision.fields };
+      },
     });
     if (record === undefined || key === undefined) throw new RecordNotFoundError();
     return this.view(target, key, record, fields, actions);
@@ -127,6 +127,7 @@ export class RecordsService {
     const { key, rows, actions } = await this.gate.run(ctx, {
       ...this.describe(target, 'list', fields),
       purpose: 'required',
+      mode: 'read',
       work: async (manager, { decision }) => ({
         key: await requireLiveSubject(this.keyStore, manager, target.subjectId),
         rows: await this.records.page(

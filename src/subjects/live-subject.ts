@@ -1,5 +1,9 @@
 import type { EntityManager } from 'typeorm';
-import type { StoredSubjectKey, SubjectKeysRepository } from '../keys/subject-keys.repository.js';
+import type {
+  StoredSubjectKey,
+  SubjectKeyState,
+  SubjectKeysRepository,
+} from '../keys/subject-keys.repository.js';
 import { SubjectErasedError, SubjectNotFoundError } from './subject.errors.js';
 
 /**
@@ -12,7 +16,11 @@ export async function requireLiveSubject(
   subjectId: string,
   lock?: 'share' | 'update',
 ): Promise<StoredSubjectKey | undefined> {
-  const state = await keyStore.state(manager, subjectId, lock);
+  return liveKeyOf(await keyStore.state(manager, subjectId, lock));
+}
+
+/** 404 `subject_not_found` / 410 `subject_erased` unless the state is live; its key if any. */
+export function liveKeyOf(state: SubjectKeyState): StoredSubjectKey | undefined {
   switch (state.state) {
     case 'missing':
       throw new SubjectNotFoundError();

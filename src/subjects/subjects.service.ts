@@ -65,6 +65,7 @@ export class SubjectsService {
       region: route.region.id,
       subjects: [id.value],
       purpose: 'required',
+      mode: 'read',
       work: async (manager) => {
         const subject = await this.subjects.find(manager, id.value);
         if (subject === undefined) throw new SubjectNotFoundError();

@@ -46,6 +46,8 @@ async function startProcess(
       GATEWAY_POLICY_PUBLIC_KEY_FILE: 'policies/keys/dev-bundle-signing.pub.pem',
       GATEWAY_AUDIT_SIGNING_KEY_FILE: config.audit.signingKeyFile,
       GATEWAY_AUDIT_INTEGRATION_MS: '100',
+      // One process, so killing it kills its integrator (and not just a cluster primary).
+      GATEWAY_WORKERS: '1',
     }),
     stdio: ['ignore', 'ignore', 'ignore'],
   });

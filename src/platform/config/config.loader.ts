@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { PROJECT_ROOT } from '../paths.js';
@@ -25,6 +25,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   GATEWAY_INSTANCE_ID: z.string().min(1).max(128).optional(),
+  GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   GATEWAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   GATEWAY_LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   GATEWAY_BODY_LIMIT_BYTES: z.coerce
@@ -261,6 +262,7 @@ export function loadGatewayConfig(
     host: values.HOST,
     port: values.PORT,
     instanceId: values.GATEWAY_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
+    workers: values.GATEWAY_WORKERS ?? availableParallelism(),
     logLevel: values.GATEWAY_LOG_LEVEL,
     logFormat: values.GATEWAY_LOG_FORMAT,
     bodyLimitBytes: values.GATEWAY_BODY_LIMIT_BYTES,

@@ -34,8 +34,10 @@ export type JwksSource =
 export interface GatewayConfig {
   readonly host: string;
   readonly port: number;
-  /** Names this process in logs and (later) audit labels. */
+  /** Names this process in logs and audit labels. */
   readonly instanceId: string;
+  /** Processes serving HTTP (node:cluster workers sharing the port); default: one per core. */
+  readonly workers: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Logs as JSON lines (production) or human-readable (local). */
   readonly logFormat: 'json' | 'pretty';

@@ -36,6 +36,12 @@ describe('JCS (RFC 8785)', () => {
     for (const sample of samples) assert.equal(jcs(sample), canonicalize(sample));
   });
 
+  it('sorts integer-like keys as strings, as the RFC does and JavaScript objects do not', () => {
+    const value = { '10': 'ten', '9': 'nine', a: { '2': [1, { '1': true }] } };
+    assert.equal(jcs(value), canonicalize(value));
+    assert.equal(jcs(value), '{"10":"ten","9":"nine","a":{"2":[1,{"1":true}]}}');
+  });
+
   it('refuses what is not I-JSON', () => {
     assert.throws(() => jcs({ a: Number.NaN }), TypeError);
     assert.throws(() => jcs('\ud800'), TypeError);

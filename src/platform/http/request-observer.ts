@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { requestScope } from '../logging/gateway-logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { DecisionTrace } from './request-context.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 
 /**
- * Fastify hooks for every request: the request's log scope (so every line logged while it is
- * handled carries its id), the `X-Request-Id`, `X-Decision-Id` and `X-Break-Glass` headers,
+ * Fastify hooks for every request: the `X-Request-Id`, `X-Decision-Id` and `X-Break-Glass` headers,
  * request metrics and one access-log line. Routes are labelled by their pattern
  * (`/v1/subjects/:subjectId`), never by the concrete URL, which would put subject ids into
  * metrics and logs.
@@ -17,10 +15,6 @@ export function observeRequests(
   metrics: GatewayMetrics,
   logger: Logger,
 ): void {
-  // After body parsing, so the handler and everything it awaits run inside the scope.
-  fastify.addHook('preHandler', (request, _reply, done) => {
-    requestScope.run({ requestId: request.id }, done);
-  });
   fastify.addHook('onSend', async (request, reply, payload) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
     const decisions = decisionsOf(request);

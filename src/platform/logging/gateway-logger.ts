@@ -1,12 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { LoggerService } from '@nestjs/common';
 import { pino, stdTimeFunctions, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { describeError } from './describe-error.js';
-
-/** The request a log line belongs to: set around each request's handling. */
-export const requestScope = new AsyncLocalStorage<{ readonly requestId: string }>();
 
 const LEVELS: Record<GatewayConfig['logLevel'], string> = {
   debug: 'debug',
@@ -35,8 +31,10 @@ const REDACTED = [
 
 /**
  * The gateway's root logger (pino): one JSON line per event in production, readable lines
- * locally (`GATEWAY_LOG_FORMAT=pretty`). Every line written while a request is handled carries
- * its `requestId`. `destination` replaces stdout (tests capture lines with it).
+ * locally (`GATEWAY_LOG_FORMAT=pretty`). Lines about a request carry its `requestId`, passed
+ * explicitly from the request's context (an AsyncLocalStorage would do it implicitly, at the
+ * price of a hook on every promise of every request). `destination` replaces stdout (tests
+ * capture lines with it).
  */
 export function createRootLogger(
   config: Pick<GatewayConfig, 'logLevel' | 'logFormat' | 'instanceId'>,
@@ -61,10 +59,6 @@ export function createRootLogger(
       timestamp: stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED, censor: '[redacted]' },
-      mixin: () => {
-        const scope = requestScope.getStore();
-        return scope === undefined ? {} : { requestId: scope.requestId };
-      },
     },
     stream,
   );
