@@ -59,7 +59,7 @@ function supervise(config: GatewayConfig): void {
       stopping = true;
       for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
       // A worker killed by a signal has no code (null, whatever the typings say).
-      const status = Number(code) || 1;
+      const status = (code as number | null) ?? 1;
       process.exitCode = status;
       if (alive() === 0) process.exit(status);
       return;
