@@ -171,8 +171,14 @@ export class BenchStack {
     throw new Error('the gateway did not become ready');
   }
 
+  /** Stops every gateway process started so far (the stores stay). */
+  async stopGateways(): Promise<void> {
+    const running = this.gateways.splice(0);
+    await Promise.all(running.map((child) => stopProcess(child, 'SIGTERM', 10_000)));
+  }
+
   async stop(): Promise<void> {
-    await Promise.all(this.gateways.map((child) => stopProcess(child, 'SIGTERM', 10_000)));
+    await this.stopGateways();
     await Promise.all(this.stoppables.map((s) => s.stop()));
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -92,6 +92,8 @@ async function main(): Promise<void> {
       '-j',
     ];
     for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
+    // Writes replace one record: its row lock is part of what is measured (see bench:e2e for
+    // writes spread over subjects and records).
     if (mode === 'write') args.push('-m', 'PUT', '-b', document);
     args.push(url);
     const load = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });

@@ -96,13 +96,24 @@ export class RecordsRepository {
     return { subject: { state: 'live', key }, record };
   }
 
-  /** The current version, locking the row for the rest of the transaction; null if absent. */
-  async lockVersion(manager: EntityManager, ref: RecordKeyRef): Promise<number | null> {
-    const rows = await manager.query<{ version: number }[]>(
-      `SELECT version FROM records WHERE subject_id = $1 AND collection = $2 AND record_id = $3 FOR UPDATE`,
+  /**
+   * For a write, in one round trip: the subject's state, share-locked (an erasure cannot
+   * interleave), and the record's current version (null if absent), locked for update.
+   */
+  async lockForWrite(
+    manager: EntityManager,
+    ref: RecordKeyRef,
+  ): Promise<{ subject: 'missing' | 'erased' | 'live'; version: number | null }> {
+    const rows = await manager.query<{ erased_at: Date | null; version: number | null }[]>(
+      `SELECT s.erased_at, r.version
+       FROM (SELECT erased_at FROM subjects WHERE id = $1 FOR SHARE) s
+       LEFT JOIN LATERAL (SELECT version FROM records
+                          WHERE subject_id = $1 AND collection = $2 AND record_id = $3 FOR UPDATE) r ON true`,
       [ref.subjectId, ref.collection, ref.recordId],
     );
-    return rows[0]?.version ?? null;
+    const row = rows[0];
+    if (row === undefined) return { subject: 'missing', version: null };
+    return { subject: row.erased_at === null ? 'live' : 'erased', version: row.version };
   }
 
   /**
@@ -137,25 +148,29 @@ export class RecordsRepository {
     }
   }
 
-  /** Replaces the record's blind-index entries. */
+  /**
+   * Replaces the record's blind-index entries in one statement: entries of fields the record no
+   * longer has go, the others are inserted or updated.
+   */
   async replaceIndex(
     manager: EntityManager,
     ref: RecordKeyRef,
     entries: readonly BlindIndexEntry[],
   ): Promise<void> {
     await manager.query(
-      'DELETE FROM blind_index WHERE subject_id = $1 AND collection = $2 AND record_id = $3',
-      [ref.subjectId, ref.collection, ref.recordId],
-    );
-    if (entries.length === 0) return;
-    const values: unknown[] = [ref.subjectId, ref.collection, ref.recordId];
-    const tuples = entries.map((entry, i) => {
-      values.push(entry.field, entry.hash);
-      return `($1, $2, $3, $${String(4 + 2 * i)}, $${String(5 + 2 * i)})`;
-    });
-    await manager.query(
-      `INSERT INTO blind_index (subject_id, collection, record_id, field, hash) VALUES ${tuples.join(', ')}`,
-      values,
+      `WITH gone AS (
+         DELETE FROM blind_index WHERE subject_id = $1 AND collection = $2 AND record_id = $3
+           AND NOT (field = ANY($4::text[])))
+       INSERT INTO blind_index (subject_id, collection, record_id, field, hash)
+       SELECT $1, $2, $3, f, h FROM unnest($4::text[], $5::bytea[]) AS t(f, h)
+       ON CONFLICT (subject_id, collection, record_id, field) DO UPDATE SET hash = EXCLUDED.hash`,
+      [
+        ref.subjectId,
+        ref.collection,
+        ref.recordId,
+        entries.map((entry) => entry.field),
+        entries.map((entry) => entry.hash),
+      ],
     );
   }
 

@@ -10,6 +10,7 @@ import type { RequestContext } from '../platform/http/request-context.js';
 import type { FieldAction } from '../policy/decision.js';
 import { RegionRouter } from '../regions/region-router.js';
 import { liveKeyOf, requireLiveSubject } from '../subjects/live-subject.js';
+import { SubjectErasedError, SubjectNotFoundError } from '../subjects/subject.errors.js';
 import { SubjectId } from '../subjects/subject-id.js';
 import { RecordVault } from '../vault/record-vault.js';
 import { decodeListCursor, encodeListCursor } from './list-cursor.js';
@@ -73,8 +74,7 @@ export class RecordsService {
         };
       },
       work: async (manager, _scope, { key, envelope, indexEntries }) => {
-        await requireLiveSubject(this.keyStore, manager, target.subjectId, 'share');
-        const current = await this.records.lockVersion(manager, ref);
+        const current = await this.lockLive(manager, ref);
         checkPrecondition(precondition, current);
         const version = (current ?? 0) + 1;
         try {
@@ -167,13 +167,20 @@ export class RecordsService {
       ...this.describe(target, 'delete', []),
       purpose: 'write',
       work: async (manager) => {
-        await requireLiveSubject(this.keyStore, manager, target.subjectId, 'share');
-        const current = await this.records.lockVersion(manager, ref);
+        const current = await this.lockLive(manager, ref);
         if (current === null) throw new RecordNotFoundError();
         checkPrecondition(precondition, current);
         await this.records.delete(manager, ref);
       },
     });
+  }
+
+  /** Locks the subject (shared) and the record (for update); its version, or null if absent. */
+  private async lockLive(manager: EntityManager, ref: RecordKeyRef): Promise<number | null> {
+    const locked = await this.records.lockForWrite(manager, ref);
+    if (locked.subject === 'missing') throw new SubjectNotFoundError();
+    if (locked.subject === 'erased') throw new SubjectErasedError();
+    return locked.version;
   }
 
   /** What the policy decides for an access to one record (or collection) of a subject. */

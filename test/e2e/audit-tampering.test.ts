@@ -207,9 +207,14 @@ describe('audit: rewrites of the log are caught, at the exact leaf', () => {
       assert.deepEqual(
         [cli.code, cli.report.problem, cli.report.firstBadIndex],
         [1, 'truncated', 0],
+        cli.stdout + cli.stderr,
       );
       const api = await apiVerify(gateway, auditor);
-      assert.deepEqual([api.ok, api.problem, api.firstBadIndex], [false, 'truncated', 0]);
+      assert.deepEqual(
+        [api.ok, api.problem, api.firstBadIndex],
+        [false, 'truncated', 0],
+        JSON.stringify(api),
+      );
     } finally {
       await gateway.close();
     }
