@@ -37,6 +37,7 @@ function decisionFor(subject: string): Decision {
     break_glass: false,
     decisionId: randomUUID(),
     revision: 'bench',
+    build: 1,
     input: {
       caller: { service: 'svc:bench', region: REGION, jurisdiction: 'EU', roles: ['service'] },
       action: 'read',

@@ -96,6 +96,7 @@ export class BenchStack {
       const env = {
         GATEWAY_TOPOLOGY: JSON.stringify({ regions: topology }),
         GATEWAY_JWKS_FILE: jwksFile,
+        GATEWAY_DEVELOPMENT: 'true',
         GATEWAY_POLICY_PUBLIC_KEY_FILE: join(
           PROJECT_ROOT,
           'policies',

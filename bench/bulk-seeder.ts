@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AppModule } from '../src/app.module.js';
-import { CollectionCatalog } from '../src/catalog/collection-catalog.js';
+import { PolicyService } from '../src/policy/policy.service.js';
 import type { GatewayConfig } from '../src/platform/config/gateway-config.js';
 import { SubjectKeysService } from '../src/keys/subject-keys.service.js';
 import { RegionRouter } from '../src/regions/region-router.js';
@@ -45,7 +45,7 @@ export async function seed(
     const vault = context.get(RecordVault);
     const keys = context.get(SubjectKeysService);
     const router = context.get(RegionRouter);
-    const catalog = context.get(CollectionCatalog);
+    const catalog = context.get(PolicyService).snapshot().catalog;
     const watch = catalog.collection('watch_event');
     const profile = catalog.collection('profile');
     return await Promise.all(

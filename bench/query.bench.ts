@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     const config = loadGatewayConfig({
       GATEWAY_TOPOLOGY: JSON.stringify({ regions: topology }),
       GATEWAY_JWKS_FILE: jwksFile,
+      GATEWAY_DEVELOPMENT: 'true',
       GATEWAY_POLICY_PUBLIC_KEY_FILE: join(
         PROJECT_ROOT,
         'policies',

@@ -5,7 +5,6 @@ import { AuditorApiModule } from './auditor-api/auditor-api.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CasesApiModule } from './cases-api/cases-api.module.js';
 import { CasesModule } from './cases/cases.module.js';
-import { CatalogModule } from './catalog/catalog.module.js';
 import { ErasureModule } from './erasure/erasure.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
@@ -13,6 +12,7 @@ import { ConfigModule } from './platform/config/config.module.js';
 import { DatabaseModule } from './platform/database/database.module.js';
 import type { GatewayConfig } from './platform/config/gateway-config.js';
 import { MetricsModule } from './platform/metrics/metrics.module.js';
+import { PolicyActivationsModule } from './policy-activations/policy-activations.module.js';
 import { PolicyModule } from './policy/policy.module.js';
 import { QueryModule } from './query/query.module.js';
 import { RecordsModule } from './records/records.module.js';
@@ -38,10 +38,10 @@ export class AppModule {
         DatabaseModule.forRegions(config, [SubjectEntity]),
         RegionsModule,
         AuthModule,
-        CatalogModule,
         KeysModule,
         PolicyModule,
         AuditLogModule,
+        PolicyActivationsModule,
         CasesModule,
         AccessModule,
         VaultModule,

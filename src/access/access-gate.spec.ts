@@ -6,7 +6,7 @@ import type { ResolvedCase } from '../cases/case-resolver.js';
 import { DomainError, InvalidRequestError } from '../platform/errors/domain-error.js';
 import type { RequestContext } from '../platform/http/request-context.js';
 import { PolicyDeniedError, type Decision, type PolicyInput } from '../policy/decision.js';
-import { JurisdictionMap } from '../regions/jurisdiction-map.js';
+import type { PolicySnapshot } from '../policy/policy-snapshot.js';
 import { RegionTopology } from '../regions/region-topology.js';
 import { AccessGate, type AccessStores, type CaseLookup, type DecisionLog } from './access-gate.js';
 import type { Access } from './access.js';
@@ -26,7 +26,7 @@ class FakeWorld {
 
   constructor(private readonly verdict: (input: PolicyInput) => Partial<Decision> = () => ({})) {}
 
-  policy = {
+  private readonly bundle = {
     decide: (input: PolicyInput): Decision => {
       this.inputs.push(input);
       return {
@@ -36,28 +36,28 @@ class FakeWorld {
         break_glass: false,
         decisionId: `d${String(this.inputs.length)}`,
         revision: 'r1',
+        build: 1,
         input,
         ...this.verdict(input),
       };
     },
   };
 
+  policy = { snapshot: () => this.bundle as unknown as PolicySnapshot };
+
   stores: AccessStores = {
-    topology: new RegionTopology(
-      [
-        {
-          id: 'us-east-1',
-          jurisdiction: 'US',
-          databaseUrl: 'postgres://x/y',
-          migrationDatabaseUrl: undefined,
-          kmsKeyId: 'k',
-          kmsEndpoint: undefined,
-          poolSize: 1,
-          placementWeight: 1,
-        },
-      ],
-      new JurisdictionMap({ US: 'US' }),
-    ),
+    topology: new RegionTopology([
+      {
+        id: 'us-east-1',
+        jurisdiction: 'US',
+        databaseUrl: 'postgres://x/y',
+        migrationDatabaseUrl: undefined,
+        kmsKeyId: 'k',
+        kmsEndpoint: undefined,
+        poolSize: 1,
+        placementWeight: 1,
+      },
+    ]),
     transaction: async <T>(_region: string, work: (manager: EntityManager) => Promise<T>) => {
       const tx: FakeTransaction = { statements: [], committed: false, appended: [] };
       this.transactions.push(tx);

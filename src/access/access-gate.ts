@@ -23,7 +23,7 @@ export class PurposeRequiredError extends InvalidRequestError {
 }
 
 /** The narrow seams the gate works through (fakes in unit specs, the real parts elsewhere). */
-export type DecisionPoint = Pick<PolicyService, 'decide'>;
+export type DecisionPoint = Pick<PolicyService, 'snapshot'>;
 export type AccessStores = Pick<RegionRouter, 'transaction' | 'read' | 'topology'>;
 export type CaseLookup = Pick<CaseResolver, 'resolve'>;
 export type DecisionLog = Pick<AuditLogWriter, 'append' | 'appendWithin'>;
@@ -136,6 +136,8 @@ export class AccessGate {
     purpose: string | null,
     resolved: ResolvedCase | undefined,
   ): Decision[] {
+    // The bundle the service validated the request with, or the one in force now.
+    const policy = access.policy ?? this.policy.snapshot();
     const subjects = access.subjects === undefined ? [undefined] : [...new Set(access.subjects)];
     const decisions = subjects.map((subject) => {
       const kase: PolicyCase | null =
@@ -144,7 +146,7 @@ export class AccessGate {
           : resolved === undefined
             ? null
             : policyCaseOf(resolved, subject);
-      return this.policy.decide(this.input(ctx, access, purpose, kase, subject));
+      return policy.decide(this.input(ctx, access, purpose, kase, subject));
     });
     ctx.decisions.ids.push(...decisions.map((decision) => decision.decisionId));
     return decisions;

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { ResolvedCase } from '../cases/case-resolver.js';
 import type { Decision, PolicyCase } from '../policy/decision.js';
+import type { PolicySnapshot } from '../policy/policy-snapshot.js';
 
 /** Actions the gateway asks the policy about (the `action` of the policy input). */
 export type AccessAction =
@@ -57,6 +58,12 @@ export interface AccessDescription {
    * transaction.
    */
   readonly mode?: 'read' | 'write';
+  /**
+   * The bundle the service validated the request against (its catalog, its jurisdiction map):
+   * the same one decides it, so a reload between the two cannot mix bundles. Default: the
+   * bundle in force when the gate decides.
+   */
+  readonly policy?: Pick<PolicySnapshot, 'decide'>;
 }
 
 /** What the work of an allowed access gets. */

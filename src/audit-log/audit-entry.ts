@@ -6,7 +6,7 @@ export const BUNDLE_NAME = 'residency';
 
 /**
  * One decision in OPA's decision-log shape (`decision_id`, `timestamp`, `path`, `input`,
- * `result`, `bundles`, `labels`), plus the `region` whose log holds it and, for an access that
+ * `result`, `bundles`, `custom`, `labels`), plus the `region` whose log holds it and, for an access that
  * returned data of subjects it did not name (a query), `disclosed_subjects`. It keeps who asked,
  * for what, why, and what was decided; never record contents, keys or tokens: the policy input
  * holds field names, not values.
@@ -23,6 +23,11 @@ export interface DecisionLogEntry {
     readonly break_glass: boolean;
   };
   readonly bundles: Readonly<Record<string, { readonly revision: string }>>;
+  /**
+   * OPA's free-form `custom` member: the signed build number of the bundle that decided (with
+   * `bundles`, which bundle was in force). Entries logged before build numbers have none.
+   */
+  readonly custom?: { readonly bundle_build: number };
   readonly labels: { readonly id: string; readonly region: string };
   readonly region: string;
   readonly disclosed_subjects?: readonly string[];
@@ -46,6 +51,7 @@ export function entryFor(
       break_glass: decision.break_glass,
     },
     bundles: { [BUNDLE_NAME]: { revision: decision.revision } },
+    custom: { bundle_build: decision.build },
     labels: { id: instanceId, region },
     region,
     ...(disclosedSubjects.length === 0 ? {} : { disclosed_subjects: [...disclosedSubjects] }),

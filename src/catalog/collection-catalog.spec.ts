@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PROJECT_ROOT } from '../platform/paths.js';
@@ -8,7 +9,16 @@ import {
   UnknownCollectionError,
 } from './collection-catalog.js';
 
-const catalog = CollectionCatalog.load(join(PROJECT_ROOT, 'policies', 'bundle', 'residency'));
+// The catalog as the bundle carries it (data.json residency.catalog, from this source file).
+const catalog = new CollectionCatalog(
+  JSON.parse(
+    readFileSync(
+      join(PROJECT_ROOT, 'policies', 'bundle', 'residency', 'catalog', 'data.json'),
+      'utf8',
+    ),
+  ),
+  'residency.catalog',
+);
 
 function problems(collection: string, document: unknown): { code: string; errors: unknown } {
   try {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ConfigError } from '../platform/config/config.error.js';
-import { readPolicyData } from '../platform/config/policy-data.js';
 import { UnprocessableError } from '../platform/errors/domain-error.js';
 
 export const DATA_CLASSES = [
@@ -113,9 +112,9 @@ function typeMatches(type: FieldType, value: unknown): boolean {
 }
 
 /**
- * The collection catalog from the policy data (`policies/bundle/residency/catalog`): every collection, its
- * fields, their data class and JSON type. One artifact says what data exists and how it is
- * classed; writes are validated against it.
+ * The collection catalog from the verified policy bundle's data (`residency.catalog`): every
+ * collection, its fields, their data class and JSON type. One signed artifact says what data
+ * exists, how it is classed and who may see it; writes are validated against it.
  */
 export class CollectionCatalog {
   private readonly collections: ReadonlyMap<string, CollectionSpec>;
@@ -140,12 +139,6 @@ export class CollectionCatalog {
           { name, fields, indexedFields: [...fields.values()].filter((f) => f.indexed) },
         ];
       }),
-    );
-  }
-
-  static load(policyDataDir: string): CollectionCatalog {
-    return new CollectionCatalog(
-      readPolicyData(policyDataDir, 'catalog', catalogSchema, 'collection catalog'),
     );
   }
 

@@ -4,7 +4,6 @@ import type { GatewayConfig } from '../platform/config/gateway-config.js';
 import { createRegionDataSource } from '../platform/database/region-data-source.factory.js';
 import { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
 import { LOCAL_STATE_DIR } from '../platform/paths.js';
-import { JurisdictionMap } from '../regions/jurisdiction-map.js';
 import { RegionRouter } from '../regions/region-router.js';
 import { RegionTopology } from '../regions/region-topology.js';
 
@@ -28,7 +27,7 @@ export async function openCliStores(
   config: GatewayConfig,
   metrics: GatewayMetrics = new GatewayMetrics(),
 ): Promise<RegionRouter> {
-  const topology = new RegionTopology(config.regions, JurisdictionMap.load(config.policyDataDir));
+  const topology = new RegionTopology(config.regions);
   const dataSources = new Map(
     config.regions.map((region) => [region.id, createRegionDataSource(region, config.database)]),
   );

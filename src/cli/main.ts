@@ -207,6 +207,81 @@ export function buildProgram(): Command {
       process.exitCode = auditWitnessKey(options);
     });
 
+  const policy = program
+    .command('policy')
+    .description('policy authors: what a bundle would change, why a decision came out as it did');
+  policy
+    .command('impact')
+    .description(
+      'replay logged decisions against a candidate bundle (in wasm, as the gateway) and report every decision that flips, grouped by rule; exit 1 on a flip not listed in --expect',
+    )
+    .requiredOption('--bundle <file>', 'the candidate bundle (.tar.gz)')
+    .option('--region <region>', 'replay this region’s log only (default: every region)')
+    .option('--since <when>', 'entries logged since: 24h, 30m, 7d, or an ISO 8601 time')
+    .option(
+      '--from-file <file>',
+      'replay an export (audit export, JSON lines) instead of the stores',
+    )
+    .option(
+      '--baseline <file>',
+      'compare with this bundle replayed the same way, not with the logged results',
+    )
+    .option('--expect <file>', 'flips that are intended: {"flips": [{"kind", "rule"}]}')
+    .option(
+      '--public-key <pem>',
+      'the PEM public key bundles are signed with (default: the dev key)',
+    )
+    .option('--no-verify', 'read unsigned bundles (a build before signing)')
+    .option('--json', 'print the report as JSON', false)
+    .action(
+      async (options: {
+        bundle: string;
+        region?: string;
+        since?: string;
+        fromFile?: string;
+        baseline?: string;
+        expect?: string;
+        publicKey?: string;
+        verify: boolean;
+        json: boolean;
+      }) => {
+        const { policyImpact } = await import('./commands/policy.command.js');
+        process.exitCode = await policyImpact({
+          ...options,
+          ...(options.verify ? {} : { publicKey: false }),
+        });
+      },
+    );
+  policy
+    .command('explain')
+    .description('print the decision for one policy input and the rules that fired')
+    .requiredOption(
+      '--input <file>',
+      'a policy input (JSON), or a logged entry (its input is used)',
+    )
+    .option(
+      '--bundle <file>',
+      'the bundle (default: GATEWAY_POLICY_BUNDLE, else the committed one)',
+    )
+    .option('--public-key <pem>', 'the key the bundle is signed with')
+    .option('--no-verify', 'read an unsigned bundle')
+    .option('--json', 'print the explanation as JSON', false)
+    .action(
+      async (options: {
+        input: string;
+        bundle?: string;
+        publicKey?: string;
+        verify: boolean;
+        json: boolean;
+      }) => {
+        const { policyExplain } = await import('./commands/policy.command.js');
+        process.exitCode = await policyExplain({
+          ...options,
+          ...(options.verify ? {} : { publicKey: false }),
+        });
+      },
+    );
+
   return program;
 }
 

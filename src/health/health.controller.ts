@@ -46,6 +46,7 @@ export class HealthController {
       policy: {
         loaded: policy.loaded,
         revision: policy.revision,
+        build: policy.build,
         bundleHash: policy.bundleHash,
         loadedAt: policy.loadedAt,
       },

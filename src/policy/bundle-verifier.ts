@@ -27,6 +27,10 @@ export class BundleRejectedError extends Error {
 
 export interface VerifiedBundle {
   readonly revision: string;
+  /** The signed, strictly increasing build number (0 for bundles built before there was one). */
+  readonly build: number;
+  /** The source commit the bundle was built from, as signed. */
+  readonly commit: string | null;
   /** SHA-256 of the archive as received. */
   readonly digest: string;
   readonly wasm: Buffer;
@@ -148,8 +152,14 @@ export async function verifyBundle(archive: Buffer, key: KeyObject): Promise<Ver
   }
   const parsedManifest = JSON.parse(manifest.toString('utf8')) as Record<string, unknown>;
   const revision = parsedManifest['revision'];
+  const metadata = (parsedManifest['metadata'] ?? {}) as { build?: unknown; commit?: unknown };
+  const build = metadata.build ?? 0;
+  if (typeof build !== 'number' || !Number.isSafeInteger(build) || build < 0)
+    throw new BundleRejectedError('malformed', 'the manifest build number is not a whole number');
   return {
     revision: typeof revision === 'string' ? revision : '',
+    build,
+    commit: typeof metadata.commit === 'string' ? metadata.commit : null,
     digest: createHash('sha256').update(archive).digest('hex'),
     wasm,
     data: JSON.parse(data.toString('utf8')) as unknown,

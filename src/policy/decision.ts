@@ -14,6 +14,8 @@ export interface PolicyResult {
 export interface Decision extends PolicyResult {
   readonly decisionId: string;
   readonly revision: string;
+  /** The build number of the bundle that decided. */
+  readonly build: number;
   readonly input: PolicyInput;
 }
 
@@ -25,6 +27,14 @@ export interface PolicyCase {
   readonly names_subject: boolean;
   readonly jurisdiction: string;
   readonly opened_by: string;
+}
+
+/** A bundle as the log names it (a refused one may be known by its archive digest only). */
+export interface LoggedBundle {
+  readonly revision?: string;
+  readonly build?: number;
+  readonly commit?: string | null;
+  readonly digest: string;
 }
 
 /** Everything the policy needs, resolved before evaluation (DESIGN §7). */
@@ -46,6 +56,12 @@ export interface PolicyInput {
     readonly fields?: readonly string[];
     /** Fields a query matches on. */
     readonly where?: readonly string[];
+    /**
+     * Only in the log's `policy.activate` / `policy.refuse` entries (never evaluated): the
+     * bundle activated or refused, and the one it replaced or that kept serving.
+     */
+    readonly bundle?: LoggedBundle;
+    readonly running?: LoggedBundle | null;
   };
   readonly now: string;
 }

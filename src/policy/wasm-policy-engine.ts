@@ -3,6 +3,8 @@ import { parsePolicyResult, type PolicyInput, type PolicyResult } from './decisi
 import type { VerifiedBundle } from './bundle-verifier.js';
 
 export const ENTRYPOINT = 'residency/decision';
+/** The decision and the rules behind it, for policy authors (`residency-gateway policy explain`). */
+export const EXPLAIN_ENTRYPOINT = 'residency/explain';
 const PAGE = 64 * 1024;
 
 export interface MemoryLimits {
@@ -56,6 +58,20 @@ export class WasmPolicyEngine {
     if (!Array.isArray(results) || results.length !== 1)
       throw new Error('the policy returned no decision');
     return parsePolicyResult(results[0]?.result);
+  }
+
+  /**
+   * What `residency/explain` says of an input: the decision, the deny rules that fired, the
+   * grant, how each field was served. Throws for a bundle built without that entrypoint.
+   */
+  explain(input: PolicyInput): unknown {
+    const entrypoints = this.policy.entrypoints as Record<string, number>;
+    if (!Object.prototype.hasOwnProperty.call(entrypoints, EXPLAIN_ENTRYPOINT))
+      throw new Error(`the bundle has no ${EXPLAIN_ENTRYPOINT} entrypoint`);
+    const results = this.policy.evaluate(input, EXPLAIN_ENTRYPOINT) as
+      { result?: unknown }[] | undefined;
+    this.resetHeap();
+    return results?.[0]?.result;
   }
 
   stats(): { evaluations: number; heapResets: number } {

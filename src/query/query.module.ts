@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module.js';
-import { CatalogModule } from '../catalog/catalog.module.js';
+import { PolicyModule } from '../policy/policy.module.js';
 import { RegionsModule } from '../regions/regions.module.js';
 import { VaultModule } from '../vault/vault.module.js';
 import { QueryController } from './query.controller.js';
@@ -9,7 +9,7 @@ import { QueryService } from './query.service.js';
 import { RegionQueryExecutor } from './region-query.executor.js';
 
 @Module({
-  imports: [RegionsModule, CatalogModule, VaultModule, AccessModule],
+  imports: [RegionsModule, PolicyModule, VaultModule, AccessModule],
   controllers: [QueryController],
   providers: [
     QueryService,

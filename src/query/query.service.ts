@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CollectionCatalog, type CollectionSpec } from '../catalog/collection-catalog.js';
+import type { CollectionSpec } from '../catalog/collection-catalog.js';
+import { PolicyService } from '../policy/policy.service.js';
 import { canonicalJson } from '../platform/encoding/canonical-json.js';
 import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
 import type { GatewayConfig } from '../platform/config/gateway-config.js';
@@ -52,7 +53,7 @@ export class QueryService {
   private readonly cursors: QueryCursorCodec;
 
   constructor(
-    private readonly catalog: CollectionCatalog,
+    private readonly policy: PolicyService,
     private readonly topology: RegionTopology,
     private readonly executor: RegionQueryExecutor,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -64,7 +65,9 @@ export class QueryService {
     // Checked here too: the purpose is part of what the cursor is bound to.
     const purpose = ctx.purpose;
     if (purpose === null) throw new PurposeRequiredError();
-    const collection = this.catalog.collection(request.collection);
+    // One bundle validates the query and decides every region's part of it.
+    const policy = this.policy.snapshot();
+    const collection = policy.catalog.collection(request.collection);
     const where = this.validateWhere(collection, request.where);
     const fields = this.validateFields(collection, request.fields);
     const regions = this.regionsOf(request.jurisdictions);
@@ -84,7 +87,7 @@ export class QueryService {
       .slice(0, 32);
     const positions: RegionPositions =
       request.cursor === undefined ? {} : this.cursors.decode(request.cursor, digest);
-    const spec = { collection, where, fields, limit: request.limit };
+    const spec = { policy, collection, where, fields, limit: request.limit };
 
     const settled = await Promise.all(
       regions.map(async (region): Promise<[string, Settled]> => {

@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { AccessGate } from '../access/access-gate.js';
 import type { CollectionSpec, RecordDocument } from '../catalog/collection-catalog.js';
+import type { PolicySnapshot } from '../policy/policy-snapshot.js';
 import type { RequestContext } from '../platform/http/request-context.js';
 import type { RecordView } from '../records/record-view.js';
 import { RecordVault, type WhereValue } from '../vault/record-vault.js';
 import { QueryRepository, type Candidate } from './query.repository.js';
 
 export interface QuerySpec {
+  /** The bundle the query was validated against; it decides each region's part too. */
+  readonly policy: Pick<PolicySnapshot, 'decide'>;
   readonly collection: CollectionSpec;
   readonly where: Readonly<Record<string, WhereValue>>;
   readonly fields: readonly string[];
@@ -58,6 +61,7 @@ export class RegionQueryExecutor {
       collection: spec.collection.name,
       fields: spec.fields,
       where: Object.keys(spec.where),
+      policy: spec.policy,
       purpose: 'required',
       case: { from: 'header' },
       mode: 'read',

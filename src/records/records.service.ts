@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AccessGate } from '../access/access-gate.js';
 import type { AccessAction, AccessDescription } from '../access/access.js';
-import { CollectionCatalog, type CollectionSpec } from '../catalog/collection-catalog.js';
+import type { CollectionSpec } from '../catalog/collection-catalog.js';
 import type { RecordLocation } from '../envelope/envelope-format.js';
 import { SubjectKeysRepository, type StoredSubjectKey } from '../keys/subject-keys.repository.js';
 import { SubjectKeysService } from '../keys/subject-keys.service.js';
 import type { RequestContext } from '../platform/http/request-context.js';
 import type { FieldAction } from '../policy/decision.js';
+import type { PolicySnapshot } from '../policy/policy-snapshot.js';
+import { PolicyService } from '../policy/policy.service.js';
 import { RegionRouter } from '../regions/region-router.js';
 import { liveKeyOf, requireLiveSubject } from '../subjects/live-subject.js';
 import { SubjectErasedError, SubjectNotFoundError } from '../subjects/subject.errors.js';
@@ -22,6 +24,8 @@ import { RecordsRepository, type RecordKeyRef, type StoredRecord } from './recor
 
 /** Where a request's record lives, resolved and validated before any store is touched. */
 interface Target {
+  /** The bundle in force when the request arrived: it validates and decides the request. */
+  readonly policy: PolicySnapshot;
   readonly region: string;
   readonly subjectId: string;
   readonly collection: CollectionSpec;
@@ -37,7 +41,7 @@ const UNIQUE_VIOLATION = '23505';
 @Injectable()
 export class RecordsService {
   constructor(
-    private readonly catalog: CollectionCatalog,
+    private readonly policy: PolicyService,
     private readonly router: RegionRouter,
     private readonly keys: SubjectKeysService,
     private readonly keyStore: SubjectKeysRepository,
@@ -56,7 +60,7 @@ export class RecordsService {
   ): Promise<RecordWriteResult> {
     const target = this.target(subjectId, collectionName);
     const ref = this.ref(target, parseRecordId(rawRecordId));
-    const document = this.catalog.validate(collectionName, body);
+    const document = target.policy.catalog.validate(collectionName, body);
     return this.gate.run(ctx, {
       ...this.describe(target, 'write', Object.keys(document)),
       purpose: 'write',
@@ -196,6 +200,7 @@ export class RecordsService {
       collection: target.collection.name,
       fields,
       case: { from: 'header' },
+      policy: target.policy,
     };
   }
 
@@ -219,10 +224,12 @@ export class RecordsService {
   private target(rawSubjectId: string, collectionName: string): Target {
     const subject = SubjectId.parse(rawSubjectId);
     const route = this.router.route(subject.homeRegion);
+    const policy = this.policy.snapshot();
     return {
+      policy,
       region: route.region.id,
       subjectId: subject.value,
-      collection: this.catalog.collection(collectionName),
+      collection: policy.catalog.collection(collectionName),
     };
   }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { ConfigError } from '../platform/config/config.error.js';
 import { JURISDICTION_PATTERN } from '../platform/config/gateway-config.js';
-import { readPolicyData } from '../platform/config/policy-data.js';
 
 const COUNTRY_CODE = /^[A-Z]{2}$/;
 
@@ -12,8 +12,9 @@ const fileSchema = z.strictObject({
 });
 
 /**
- * ISO country code → jurisdiction, read from the policy data (`policies/bundle/residency/jurisdictions`),
- * so the gateway and the policy bundle agree on where a country's users belong.
+ * ISO country code → jurisdiction, from the verified policy bundle's data
+ * (`residency.jurisdictions`), so where a subject is homed is decided by the same signed
+ * artifact as everything else.
  */
 export class JurisdictionMap {
   private readonly countries: ReadonlyMap<string, string>;
@@ -22,14 +23,18 @@ export class JurisdictionMap {
     this.countries = new Map(Object.entries(countries));
   }
 
-  static load(policyDataDir: string): JurisdictionMap {
-    const data = readPolicyData(
-      policyDataDir,
-      'jurisdictions',
-      fileSchema,
-      'country → jurisdiction map',
-    );
-    return new JurisdictionMap(data.countries);
+  /** From the bundle data's `residency.jurisdictions` document; lists every problem. */
+  static fromData(raw: unknown): JurisdictionMap {
+    const parsed = fileSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new ConfigError(
+        parsed.error.issues.map(
+          (i) =>
+            `bundle data residency.jurisdictions: ${i.path.map(String).join('.')}: ${i.message}`,
+        ),
+      );
+    }
+    return new JurisdictionMap(parsed.data.countries);
   }
 
   /** The jurisdiction of an ISO alpha-2 country code (any case), or `undefined`. */

@@ -1,22 +1,10 @@
-import { ConfigError } from '../platform/config/config.error.js';
 import type { RegionConfig } from '../platform/config/gateway-config.js';
-import type { JurisdictionMap } from './jurisdiction-map.js';
 
 /** The configured regions, indexed by id and by jurisdiction. Pure data; no connections. */
 export class RegionTopology {
   private readonly byId: ReadonlyMap<string, RegionConfig>;
 
-  constructor(
-    readonly regions: readonly RegionConfig[],
-    readonly jurisdictions: JurisdictionMap,
-  ) {
-    const problems = regions
-      .filter((region) => !jurisdictions.hasJurisdiction(region.jurisdiction))
-      .map(
-        (region) =>
-          `region ${region.id}: jurisdiction ${region.jurisdiction} has no countries in the policy data`,
-      );
-    if (problems.length > 0) throw new ConfigError(problems);
+  constructor(readonly regions: readonly RegionConfig[]) {
     this.byId = new Map(regions.map((region) => [region.id, region]));
   }
 

@@ -3,7 +3,7 @@ import { AccessGate } from '../access/access-gate.js';
 import { SubjectKeysRepository } from '../keys/subject-keys.repository.js';
 import { SubjectKeysService } from '../keys/subject-keys.service.js';
 import type { RequestContext } from '../platform/http/request-context.js';
-import { JurisdictionMap } from '../regions/jurisdiction-map.js';
+import { PolicyService } from '../policy/policy.service.js';
 import { RegionRouter } from '../regions/region-router.js';
 import { RegionTopology } from '../regions/region-topology.js';
 import { selectHomeRegion } from './home-region.selector.js';
@@ -20,7 +20,7 @@ import { SubjectsRepository } from './subjects.repository.js';
 @Injectable()
 export class SubjectsService {
   constructor(
-    private readonly jurisdictions: JurisdictionMap,
+    private readonly policy: PolicyService,
     private readonly topology: RegionTopology,
     private readonly router: RegionRouter,
     private readonly subjects: SubjectsRepository,
@@ -31,7 +31,9 @@ export class SubjectsService {
 
   /** Creates a subject homed in a region of its country's jurisdiction, and only there. */
   async create(ctx: RequestContext, country: string): Promise<Subject> {
-    const jurisdiction = this.jurisdictions.jurisdictionOf(country);
+    // Where the subject is homed is decided by the same signed bundle that decides the access.
+    const policy = this.policy.snapshot();
+    const jurisdiction = policy.jurisdictions.jurisdictionOf(country);
     if (jurisdiction === undefined) throw new UnknownCountryError(country);
     const home = selectHomeRegion(this.topology.inJurisdiction(jurisdiction));
     if (home === undefined) throw new JurisdictionNotServedError(jurisdiction);
@@ -41,6 +43,7 @@ export class SubjectsService {
       region: home.id,
       subjects: [id.value],
       purpose: 'write',
+      policy,
       // The key comes first: if the region's KMS is down, nothing is written.
       prepare: () => this.keys.generate(home.id, id.value),
       work: async (manager, _scope, key) => {

@@ -43,6 +43,7 @@ async function startProcess(
       GATEWAY_LOG_LEVEL: 'warn',
       GATEWAY_TOPOLOGY: JSON.stringify({ regions: regions.regions }),
       GATEWAY_JWKS_FILE: keys.jwksFile,
+      GATEWAY_DEVELOPMENT: 'true',
       GATEWAY_POLICY_PUBLIC_KEY_FILE: 'policies/keys/dev-bundle-signing.pub.pem',
       GATEWAY_AUDIT_SIGNING_KEY_FILE: config.audit.signingKeyFile,
       GATEWAY_AUDIT_INTEGRATION_MS: '100',

@@ -50,6 +50,7 @@ describe('metadata boundary: what the gateway process prints', () => {
           ),
         }),
         GATEWAY_JWKS_FILE: keys.jwksFile,
+        GATEWAY_DEVELOPMENT: 'true',
         GATEWAY_POLICY_PUBLIC_KEY_FILE: 'policies/keys/dev-bundle-signing.pub.pem',
         GATEWAY_AUDIT_SIGNING_KEY_FILE: TestGateway.checkpointKeyFile(),
       }),

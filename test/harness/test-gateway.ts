@@ -100,6 +100,7 @@ export class TestGateway {
       }),
       GATEWAY_JWKS_FILE: keys.jwksFile,
       GATEWAY_INSTANCE_ID: 'test-gateway',
+      GATEWAY_DEVELOPMENT: 'true',
       GATEWAY_POLICY_PUBLIC_KEY_FILE: 'policies/keys/dev-bundle-signing.pub.pem',
       GATEWAY_AUDIT_SIGNING_KEY_FILE: TestGateway.checkpointKeyFile(),
       GATEWAY_AUDIT_INTEGRATION_MS: '50',

@@ -1,4 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { RegionConfig } from '../../src/platform/config/gateway-config.js';
 import { provisionRegionKey } from '../../tools/local-stack/kms-keys.js';
@@ -98,7 +100,13 @@ export class TestRegions {
     );
   }
 
+  private async recordDecisions(): Promise<void> {
+    const dir = process.env[RECORD_DECISIONS_ENV];
+    if (dir !== undefined && dir !== '') await recordDecisionsOf(this, dir);
+  }
+
   async drop(): Promise<void> {
+    await this.recordDecisions();
     // A store a test has stopped cannot be dropped; its server's folder goes with the harness.
     await Promise.allSettled(
       this.admins.map(({ adminUrl, database }) =>
@@ -108,6 +116,38 @@ export class TestRegions {
       ),
     );
   }
+}
+
+export const RECORD_DECISIONS_ENV = 'RESIDENCY_RECORD_DECISIONS';
+
+/** Whether this test run records its decisions (`npm run policy:record`). */
+export function recordingDecisions(): boolean {
+  return (process.env[RECORD_DECISIONS_ENV] ?? '') !== '';
+}
+
+/**
+ * With RESIDENCY_RECORD_DECISIONS=<dir> (`npm run policy:record`), every decision these
+ * stores logged is written to a file of its own in that folder before they are dropped: the
+ * end-to-end tests' decisions, replayed by the policy impact check against each new bundle.
+ */
+async function recordDecisionsOf(regions: TestRegions, dir: string): Promise<void> {
+  const lines: string[] = [];
+  for (const region of regions.regions) {
+    try {
+      const rows = await regions.query<{ leaf: string }>(
+        region.id,
+        "SELECT convert_from(leaf, 'UTF8') AS leaf FROM audit_entries ORDER BY id",
+      );
+      for (const row of rows) lines.push(row.leaf);
+    } catch {
+      // A store the test stopped, or one without a log: nothing to record.
+    }
+  }
+  if (lines.length > 0)
+    writeFileSync(
+      join(dir, `${String(process.pid)}-${randomUUID()}.ndjson`),
+      `${lines.join('\n')}\n`,
+    );
 }
 
 async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -159,6 +159,7 @@ async function main(): Promise<number> {
       GATEWAY_AUDIT_CHECKPOINT_SINK: `dir:${join(LOCAL_STATE_DIR, 'audit-sink')}`,
       GATEWAY_AUDIT_WITNESSES: witnessVkey,
       // The committed dev bundle is signed with the DEV ONLY key in policies/keys.
+      GATEWAY_DEVELOPMENT: 'true',
       GATEWAY_POLICY_PUBLIC_KEY_FILE: join(
         PROJECT_ROOT,
         'policies',

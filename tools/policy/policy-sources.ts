@@ -9,7 +9,8 @@ export const CAPABILITIES_FILE = join(POLICIES_DIR, 'capabilities.json');
 export const BUNDLE_FILE = join(POLICIES_DIR, 'dist', 'bundle.tar.gz');
 export const DEV_SIGNING_KEY = join(POLICIES_DIR, 'keys', 'dev-bundle-signing.key.pem');
 export const DEV_PUBLIC_KEY = join(POLICIES_DIR, 'keys', 'dev-bundle-signing.pub.pem');
-export const ENTRYPOINT = 'residency/decision';
+/** Compiled into the wasm: the gateway's decision, and the explanation for policy authors. */
+export const ENTRYPOINTS = ['residency/decision', 'residency/explain'];
 
 /** Files that go into the bundle: Rego (not tests) and data documents. */
 export function bundleSourceFiles(): string[] {

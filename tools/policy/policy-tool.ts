@@ -13,7 +13,7 @@ import {
   CAPABILITIES_FILE,
   DEV_PUBLIC_KEY,
   DEV_SIGNING_KEY,
-  ENTRYPOINT,
+  ENTRYPOINTS,
   sourceRevision,
 } from './policy-sources.js';
 
@@ -69,14 +69,90 @@ async function check(): Promise<void> {
   process.stdout.write(await opa(['test', '--v0-compatible=false', dir]));
 }
 
-async function build(signingKey: string, out: string): Promise<void> {
+interface BuildStamp {
+  /** Strictly increasing: gateways refuse a bundle whose build is not above the one they run. */
+  readonly build: number;
+  /** The git commit the sources were built from (`-dirty` when they differ from it). */
+  readonly commit: string;
+}
+
+/** The committed bundle's build number and revision (what a new build must exceed). */
+async function committedStamp(): Promise<{ build: number; revision: string } | undefined> {
+  try {
+    const bundle = await verifyBundle(
+      readFileSync(BUNDLE_FILE),
+      createPublicKey(readFileSync(DEV_PUBLIC_KEY)),
+    );
+    return { build: bundle.build, revision: bundle.revision };
+  } catch {
+    return undefined;
+  }
+}
+
+async function gitCommit(): Promise<string> {
+  try {
+    const head = (await run('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT })).trim();
+    const dirty = (
+      await run(
+        'git',
+        ['status', '--porcelain', '--', 'policies/bundle', 'policies/capabilities.json'],
+        {
+          cwd: PROJECT_ROOT,
+        },
+      )
+    ).trim();
+    return dirty === '' ? head : `${head}-dirty`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * The build number of a new build: --build N when given (CI passes its own increasing
+ * counter), else the committed bundle's when the sources are unchanged, or one more.
+ */
+async function nextStamp(requested: string | undefined): Promise<BuildStamp> {
+  const commit = await gitCommit();
+  if (requested !== undefined) {
+    const build = Number(requested);
+    if (!Number.isSafeInteger(build) || build < 1)
+      throw new Error('--build must be a positive integer');
+    return { build, commit };
+  }
+  const committed = await committedStamp();
+  if (committed === undefined) return { build: 1, commit };
+  return {
+    build: committed.revision === sourceRevision() ? committed.build : committed.build + 1,
+    commit,
+  };
+}
+
+async function build(signingKey: string, out: string, stamp: BuildStamp): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
+  // The signed manifest carries the build number and source commit (OPA takes a .manifest in
+  // the bundle directory; it exists only for the build and is not a source file).
+  const manifest = join(BUNDLE_SOURCE_DIR, '.manifest');
+  writeFileSync(
+    manifest,
+    JSON.stringify({
+      revision: sourceRevision(),
+      roots: [''],
+      metadata: { build: stamp.build, commit: stamp.commit },
+    }),
+  );
+  try {
+    await buildWithManifest(signingKey, out);
+  } finally {
+    rmSync(manifest, { force: true });
+  }
+}
+
+async function buildWithManifest(signingKey: string, out: string): Promise<void> {
   await opa([
     'build',
     '--target',
     'wasm',
-    '--entrypoint',
-    ENTRYPOINT,
+    ...ENTRYPOINTS.flatMap((entrypoint) => ['--entrypoint', entrypoint]),
     '--capabilities',
     relative(PROJECT_ROOT, CAPABILITIES_FILE),
     '--bundle',
@@ -94,22 +170,31 @@ async function build(signingKey: string, out: string): Promise<void> {
   ]);
 }
 
+/** Each file's digest; the manifest's commit is left out (a rebuild is made at another commit). */
 function contentDigests(archive: Buffer): Map<string, string> {
   const digests = new Map<string, string>();
   for (const [name, content] of readTarGz(archive)) {
-    if (name !== '.signatures.json')
-      digests.set(name, createHash('sha256').update(content).digest('hex'));
+    if (name === '.signatures.json') continue;
+    let bytes = content;
+    if (name === '.manifest') {
+      const manifest = JSON.parse(content.toString('utf8')) as {
+        metadata?: Record<string, unknown>;
+      };
+      delete manifest.metadata?.['commit'];
+      bytes = Buffer.from(JSON.stringify(manifest));
+    }
+    digests.set(name, createHash('sha256').update(bytes).digest('hex'));
   }
   return digests;
 }
 
 async function stale(): Promise<void> {
   const committed = readFileSync(BUNDLE_FILE);
-  await verifyBundle(committed, createPublicKey(readFileSync(DEV_PUBLIC_KEY)));
+  const verified = await verifyBundle(committed, createPublicKey(readFileSync(DEV_PUBLIC_KEY)));
   const dir = mkdtempSync(join(tmpdir(), 'policy-build-'));
   try {
     const fresh = join(dir, 'bundle.tar.gz');
-    await build(DEV_SIGNING_KEY, fresh);
+    await build(DEV_SIGNING_KEY, fresh, { build: verified.build, commit: 'ignored' });
     const want = contentDigests(readFileSync(fresh));
     const have = contentDigests(committed);
     const differing = [...new Set([...want.keys(), ...have.keys()])].filter(
@@ -139,15 +224,18 @@ async function main(): Promise<void> {
       return check();
     case 'build': {
       const out = option('--out') ?? BUNDLE_FILE;
-      await build(option('--signing-key') ?? DEV_SIGNING_KEY, out);
-      say(`built ${relative(PROJECT_ROOT, out)} (revision ${sourceRevision()})`);
+      const stamp = await nextStamp(option('--build'));
+      await build(option('--signing-key') ?? DEV_SIGNING_KEY, out, stamp);
+      say(
+        `built ${relative(PROJECT_ROOT, out)} (revision ${sourceRevision()}, build ${String(stamp.build)}, commit ${stamp.commit})`,
+      );
       return;
     }
     case 'stale':
       return stale();
     default:
       throw new Error(
-        'usage: policy-tool capabilities | check | build [--signing-key pem] [--out file] | stale',
+        'usage: policy-tool capabilities | check | build [--signing-key pem] [--out file] [--build N] | stale',
       );
   }
 }

@@ -330,3 +330,30 @@ decision := {
 default allow := false
 
 default break_glass := false
+
+# --- for policy authors ---------------------------------------------------------------------
+
+# `residency/explain` (`residency-gateway policy explain`): the decision and the rules behind
+# it: every deny rule that fired, the grant, and how each requested field was served (its
+# data class and the access mode that chose its action).
+explain := {
+	"decision": decision,
+	"deny_rules": sort([r | some r in deny]),
+	"grant_rule": explained_grant,
+	"read_mode": explained_mode,
+	"fields": {f: {"class": explained_class(f), "action": object.get(fields, f, "redact")} |
+		some f in requested_fields
+	},
+}
+
+explained_grant := grant_reason if {
+	allow
+} else := null
+
+explained_mode := read_mode if {
+	input.action in record_read_actions
+} else := null
+
+explained_class(f) := class if {
+	class := field_class(f)
+} else := null

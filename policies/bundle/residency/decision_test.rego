@@ -321,3 +321,20 @@ test_moderation_query_in_the_jurisdiction_may_match_identifiers if {
 	d.allow
 	d.fields.body == "allow"
 }
+
+test_explain_names_the_rules_that_denied if {
+	explained := residency.explain with input as read(eu_feed, "service-delivery", "direct_message", ["body"])
+	explained.decision.allow == false
+	explained.deny_rules == ["cross_border_content_only"]
+	explained.grant_rule == null
+	explained.read_mode == "excepted"
+	explained.fields.body == {"class": "content", "action": "redact"}
+}
+
+test_explain_names_the_grant if {
+	explained := residency.explain with input as read(us_feed, "service-delivery", "profile", ["email"])
+	explained.decision.allow == true
+	explained.deny_rules == []
+	explained.grant_rule == "read_full"
+	explained.fields.email == {"class": "pii", "action": "allow"}
+}

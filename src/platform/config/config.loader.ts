@@ -17,6 +17,12 @@ import {
 /** The `aud` service tokens must carry unless GATEWAY_JWT_AUDIENCE says otherwise. */
 export const DEFAULT_AUDIENCE = 'residency-gateway';
 
+/** `true`/`1`/`yes` or `false`/`0`/`no` (default false); anything else is an error. */
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .default('false')
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
 /**
  * The environment variables the gateway reads. This file is the only place that touches
  * `process.env`; everything else receives a validated {@link GatewayConfig}.
@@ -43,7 +49,9 @@ const envSchema = z.object({
   GATEWAY_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   GATEWAY_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
   GATEWAY_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
-  GATEWAY_POLICY_DATA_DIR: z.string().min(1).optional(),
+  GATEWAY_POLICY_DATA_DIR: z.string().optional(),
+  GATEWAY_POLICY_ALLOW_HTTP: booleanFlag,
+  GATEWAY_DEVELOPMENT: booleanFlag,
   GATEWAY_POLICY_BUNDLE: z.string().min(1).default('policies/dist/bundle.tar.gz'),
   GATEWAY_POLICY_PUBLIC_KEY_FILE: z.string().min(1).optional(),
   GATEWAY_POLICY_RELOAD_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
@@ -246,6 +254,16 @@ export function loadGatewayConfig(
       'policy bundles are verified: set GATEWAY_POLICY_PUBLIC_KEY_FILE to the bundle signing public key',
     );
   }
+  if (values.GATEWAY_POLICY_DATA_DIR !== undefined) {
+    problems.push(
+      'GATEWAY_POLICY_DATA_DIR is no longer read: the catalog and the country → jurisdiction map come from the signed policy bundle; unset it',
+    );
+  }
+  if (/^http:\/\//i.test(values.GATEWAY_POLICY_BUNDLE) && !values.GATEWAY_POLICY_ALLOW_HTTP) {
+    problems.push(
+      'GATEWAY_POLICY_BUNDLE: bundles are fetched over https:// (set GATEWAY_POLICY_ALLOW_HTTP=true for local development only)',
+    );
+  }
   const querySecret = cursorSecret(values, problems);
   const audit = auditConfig(values, resolvePath, problems);
   if (
@@ -263,6 +281,7 @@ export function loadGatewayConfig(
     port: values.PORT,
     instanceId: values.GATEWAY_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     workers: values.GATEWAY_WORKERS ?? availableParallelism(),
+    development: values.GATEWAY_DEVELOPMENT,
     logLevel: values.GATEWAY_LOG_LEVEL,
     logFormat: values.GATEWAY_LOG_FORMAT,
     bodyLimitBytes: values.GATEWAY_BODY_LIMIT_BYTES,
@@ -303,7 +322,6 @@ export function loadGatewayConfig(
               secretAccessKey: values.GATEWAY_KMS_SECRET_ACCESS_KEY,
             },
     },
-    policyDataDir: resolvePath(values.GATEWAY_POLICY_DATA_DIR ?? 'policies/bundle/residency'),
     regions,
   };
 }

@@ -38,6 +38,11 @@ export interface GatewayConfig {
   readonly instanceId: string;
   /** Processes serving HTTP (node:cluster workers sharing the port); default: one per core. */
   readonly workers: number;
+  /**
+   * GATEWAY_DEVELOPMENT: a local development gateway (`npm start`, the tests). Only then is a
+   * bundle signed with the committed development key accepted.
+   */
+  readonly development: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Logs as JSON lines (production) or human-readable (local). */
   readonly logFormat: 'json' | 'pretty';
@@ -96,7 +101,5 @@ export interface GatewayConfig {
     readonly memoryInitialPages: number;
     readonly memoryMaximumPages: number;
   };
-  /** Folder with the policy bundle's data (country → jurisdiction map, later the catalog). */
-  readonly policyDataDir: string;
   readonly regions: readonly RegionConfig[];
 }

@@ -3,6 +3,7 @@ import { EnvelopeRecordsAndBlindIndex1764160000000 } from './migrations/17641600
 import { Cases1764170000000 } from './migrations/1764170000000-cases.js';
 import { AuditLog1764180000000 } from './migrations/1764180000000-audit-log.js';
 import { TransparencyLog1764190000000 } from './migrations/1764190000000-transparency-log.js';
+import { PolicyActivations1764200000000 } from './migrations/1764200000000-policy-activations.js';
 
 /**
  * Checked-in migrations, in order; every region has the same schema. The schema changes only
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Cases1764170000000,
   AuditLog1764180000000,
   TransparencyLog1764190000000,
+  PolicyActivations1764200000000,
 ];

@@ -73,6 +73,19 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly policyBundleRefusals = new Counter({
+    name: 'gateway_policy_bundle_refusals_total',
+    help: 'Policy bundles refused (the running one kept serving), by reason: rollback, same_build_other_content, bad_signature, bad_data, missing_jurisdiction, ...',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly policyBundleBuild = new Gauge({
+    name: 'gateway_policy_bundle_build',
+    help: 'Signed build number of the policy bundle in force (0 while none is).',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
   }
