@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   chmodSync,
   cpSync,
@@ -95,16 +96,32 @@ async function embeddedBinDir(canReach: (dir: string) => Promise<boolean>): Prom
     version: string;
   };
   const copy = join(tmpdir(), `residency-gateway-postgres-${version.version}`);
+  copying ??= copyOnce(native, copy).finally(() => (copying = undefined));
+  await copying;
+  return join(copy, 'bin');
+}
+
+/** One copy at a time in this process; a copy another process placed first is used as is. */
+let copying: Promise<void> | undefined;
+
+async function copyOnce(native: string, copy: string): Promise<void> {
   if (!hasServer(join(copy, 'bin'))) {
-    const staging = `${copy}.${String(process.pid)}`;
-    rmSync(staging, { recursive: true, force: true });
+    const staging = `${copy}.${String(process.pid)}.${randomUUID()}`;
     cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
     await run('chmod', ['-R', 'a+rX', staging]);
-    rmSync(copy, { recursive: true, force: true });
-    renameSync(staging, copy);
+    try {
+      // A half-made copy (a run killed mid-copy) has no server and is replaced; a complete one
+      // another process placed meanwhile (it may be running from it) is never touched.
+      if (existsSync(copy) && !hasServer(join(copy, 'bin')))
+        rmSync(copy, { recursive: true, force: true });
+      renameSync(staging, copy);
+    } catch (error) {
+      if (!hasServer(join(copy, 'bin'))) throw error;
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
   }
   chmodSync(copy, 0o755);
-  return join(copy, 'bin');
 }
 
 /**
