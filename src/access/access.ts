@@ -18,7 +18,8 @@ export type AccessAction =
   | 'case.approve'
   | 'case.close'
   | 'audit.read'
-  | 'audit.cosign';
+  | 'audit.cosign'
+  | 'policy.read';
 
 /**
  * Where the purpose of an access comes from: `required` (X-Purpose, or 400 `purpose_required`

@@ -169,9 +169,15 @@ export class AuditorService {
     });
   }
 
-  /** A receipt, from the given region or from whichever region's log holds the decision. */
+  /**
+   * A receipt, from the given region or from whichever region of the caller's jurisdiction holds
+   * the decision (an auditor reads the logs of its own jurisdiction only).
+   */
   async receipt(ctx: RequestContext, decisionId: string, region: string | undefined) {
-    const regions = region === undefined ? this.router.topology.regions.map((r) => r.id) : [region];
+    const regions =
+      region === undefined
+        ? this.router.topology.inJurisdiction(ctx.caller.jurisdiction).map((r) => r.id)
+        : [region];
     const lookups = await Promise.all(
       regions.map((id) =>
         this.audited(ctx, id, (m): Promise<ReceiptLookup> => this.log.receipt(m, id, decisionId)),

@@ -23,6 +23,9 @@ export class CasesController {
       kind: body.kind,
       subjectIds: body.subjectIds,
       reference: body.reference ?? null,
+      requester: body.requester ?? null,
+      requesterJurisdiction: body.requesterJurisdiction ?? null,
+      expiresAt: body.expiresAt === undefined ? null : new Date(body.expiresAt),
     });
     return CaseResponse.of(found, region);
   }

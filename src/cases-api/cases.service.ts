@@ -5,6 +5,9 @@ import {
   CaseChangedError,
   CaseNotFoundError,
   CaseSpansRegionsError,
+  InvalidExpiryError,
+  NotALegalRequestError,
+  RequesterRequiredError,
 } from '../cases/case.errors.js';
 import { CASE_IDS, caseHomeRegion } from '../cases/case-id.js';
 import { CasesRepository } from '../cases/cases.repository.js';
@@ -18,7 +21,16 @@ export interface OpenCase {
   readonly kind: CaseKind;
   readonly subjectIds: readonly string[];
   readonly reference: string | null;
+  /** Legal requests: who may use the approval, from where, until when. */
+  readonly requester: string | null;
+  readonly requesterJurisdiction: string | null;
+  readonly expiresAt: Date | null;
 }
+
+const DAY_MS = 86_400_000;
+/** How long a legal request's approval works unless the opener says otherwise, and at most. */
+export const LEGAL_REQUEST_DEFAULT_DAYS = 30;
+export const LEGAL_REQUEST_MAX_DAYS = 90;
 
 /**
  * The cases API: user reports and legal requests, stored in the home region of the subjects
@@ -40,6 +52,8 @@ export class CasesService {
     if (region === undefined || ids.some((id) => id.homeRegion !== region))
       throw new CaseSpansRegionsError();
     this.router.route(region);
+    const jurisdiction = this.router.topology.find(region)?.jurisdiction ?? 'unknown';
+    const binding = legalBinding(request, jurisdiction);
     const found = await this.gate.run(ctx, {
       action: 'case.open',
       region,
@@ -53,8 +67,11 @@ export class CasesService {
           kind: request.kind,
           status: 'open',
           names_subject: true,
-          jurisdiction: this.router.topology.find(region)?.jurisdiction ?? 'unknown',
+          jurisdiction,
           opened_by: ctx.caller.service,
+          requester: binding.requester,
+          requester_jurisdiction: binding.requesterJurisdiction,
+          expires_at: binding.expiresAt?.toISOString() ?? null,
         },
       },
       work: async (manager) => {
@@ -65,6 +82,7 @@ export class CasesService {
           subjectIds: ids.map((id) => id.value),
           reference: request.reference,
           openedBy: ctx.caller.service,
+          ...binding,
         });
       },
     });
@@ -127,4 +145,34 @@ export class CasesService {
     this.router.route(region);
     return region;
   }
+}
+
+/**
+ * A legal request's binding, checked before anything is decided: a requester is required, the
+ * jurisdiction defaults to the subjects', the expiry to 30 days and may not exceed 90. A user
+ * report takes none of them.
+ */
+function legalBinding(
+  request: OpenCase,
+  jurisdiction: string,
+): Pick<Case, 'requester' | 'requesterJurisdiction' | 'expiresAt'> {
+  if (request.kind !== 'legal-request') {
+    if (
+      request.requester !== null ||
+      request.requesterJurisdiction !== null ||
+      request.expiresAt !== null
+    )
+      throw new NotALegalRequestError();
+    return { requester: null, requesterJurisdiction: null, expiresAt: null };
+  }
+  if (request.requester === null) throw new RequesterRequiredError();
+  const now = Date.now();
+  const expiresAt = request.expiresAt ?? new Date(now + LEGAL_REQUEST_DEFAULT_DAYS * DAY_MS);
+  if (expiresAt.getTime() <= now || expiresAt.getTime() > now + LEGAL_REQUEST_MAX_DAYS * DAY_MS)
+    throw new InvalidExpiryError(LEGAL_REQUEST_MAX_DAYS);
+  return {
+    requester: request.requester,
+    requesterJurisdiction: request.requesterJurisdiction ?? jurisdiction,
+    expiresAt,
+  };
 }

@@ -61,5 +61,8 @@ export function policyCaseOf(resolved: ResolvedCase, subjectId: string | undefin
     names_subject: subjectId === undefined || stored.subjectIds.includes(subjectId),
     jurisdiction: resolved.jurisdiction,
     opened_by: stored.openedBy,
+    requester: stored.requester,
+    requester_jurisdiction: stored.requesterJurisdiction,
+    expires_at: stored.expiresAt?.toISOString() ?? null,
   };
 }

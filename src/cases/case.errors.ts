@@ -23,3 +23,33 @@ export class CaseChangedError extends DomainError {
     });
   }
 }
+
+export class RequesterRequiredError extends UnprocessableError {
+  constructor() {
+    super(
+      'requester_required',
+      'Requester required',
+      'A legal request names the one service that may use its approval (requester).',
+    );
+  }
+}
+
+export class InvalidExpiryError extends UnprocessableError {
+  constructor(maxDays: number) {
+    super(
+      'invalid_expiry',
+      'Invalid expiry',
+      `A legal request expires in the future, at most ${String(maxDays)} days after it is opened.`,
+    );
+  }
+}
+
+export class NotALegalRequestError extends UnprocessableError {
+  constructor() {
+    super(
+      'not_a_legal_request',
+      'Not a legal request',
+      'requester, requesterJurisdiction and expiresAt belong to legal requests only.',
+    );
+  }
+}

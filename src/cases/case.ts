@@ -14,4 +14,9 @@ export interface Case {
   readonly approvedAt: Date | null;
   readonly closedBy: string | null;
   readonly closedAt: Date | null;
+  /** A legal request's binding: the one service that may use its approval, and from where. */
+  readonly requester: string | null;
+  readonly requesterJurisdiction: string | null;
+  /** When a legal request's approval stops working. */
+  readonly expiresAt: Date | null;
 }

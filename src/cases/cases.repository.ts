@@ -14,10 +14,13 @@ interface Row {
   approved_at: Date | null;
   closed_by: string | null;
   closed_at: Date | null;
+  requester: string | null;
+  requester_jurisdiction: string | null;
+  expires_at: Date | null;
 }
 
 const COLUMNS =
-  'id, kind, status, subject_ids, reference, opened_by, opened_at, approved_by, approved_at, closed_by, closed_at';
+  'id, kind, status, subject_ids, reference, opened_by, opened_at, approved_by, approved_at, closed_by, closed_at, requester, requester_jurisdiction, expires_at';
 
 const toCase = (row: Row): Case => ({
   id: row.id,
@@ -31,18 +34,40 @@ const toCase = (row: Row): Case => ({
   approvedAt: row.approved_at,
   closedBy: row.closed_by,
   closedAt: row.closed_at,
+  requester: row.requester,
+  requesterJurisdiction: row.requester_jurisdiction,
+  expiresAt: row.expires_at,
 });
 
 /** Cases in one region's store. */
 export class CasesRepository {
   async insert(
     manager: EntityManager,
-    fields: Pick<Case, 'id' | 'kind' | 'subjectIds' | 'reference' | 'openedBy'>,
+    fields: Pick<
+      Case,
+      | 'id'
+      | 'kind'
+      | 'subjectIds'
+      | 'reference'
+      | 'openedBy'
+      | 'requester'
+      | 'requesterJurisdiction'
+      | 'expiresAt'
+    >,
   ): Promise<Case> {
     const rows = await manager.query<Row[]>(
-      `INSERT INTO cases (id, kind, status, subject_ids, reference, opened_by)
-       VALUES ($1, $2, 'open', $3, $4, $5) RETURNING ${COLUMNS}`,
-      [fields.id, fields.kind, fields.subjectIds, fields.reference, fields.openedBy],
+      `INSERT INTO cases (id, kind, status, subject_ids, reference, opened_by, requester, requester_jurisdiction, expires_at)
+       VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+      [
+        fields.id,
+        fields.kind,
+        fields.subjectIds,
+        fields.reference,
+        fields.openedBy,
+        fields.requester,
+        fields.requesterJurisdiction,
+        fields.expiresAt,
+      ],
     );
     const row = rows[0];
     if (row === undefined) throw new Error('case insert returned nothing');

@@ -42,7 +42,7 @@ export class ErasureService {
       action: 'subject.erase',
       region,
       subjects: [id.value],
-      purpose: 'write',
+      purpose: 'required',
       case: { from: 'header' },
       work: async (manager) => {
         const key = await requireLiveSubject(this.keyStore, manager, id.value, 'update');

@@ -27,6 +27,10 @@ export interface PolicyCase {
   readonly names_subject: boolean;
   readonly jurisdiction: string;
   readonly opened_by: string;
+  /** Legal requests: the service that may use the approval, from which jurisdiction, until when. */
+  readonly requester?: string | null;
+  readonly requester_jurisdiction?: string | null;
+  readonly expires_at?: string | null;
 }
 
 /** A bundle as the log names it (a refused one may be known by its archive digest only). */

@@ -25,7 +25,9 @@ describe('audit: each region’s decision log is a transparency log', () => {
   let regions: TestRegions;
   let gateway: TestGateway;
   let feed: string;
-  let auditor: string;
+  const auditors = new Map<string, string>();
+  const auditorOf = (region: string): string =>
+    auditors.get(region === 'us-west-2' ? 'us-east-1' : region) ?? '';
   let dir: string;
   const subjects: CreatedSubject[] = [];
   const decisionsByRegion = new Map<string, string[]>();
@@ -41,11 +43,12 @@ describe('audit: each region’s decision log is a transparency log', () => {
     regions = await TestRegions.create();
     gateway = await TestGateway.start({ regions });
     feed = await gateway.token({ service: 'svc:feed', region: 'eu-central-1', roles: ['service'] });
-    auditor = await gateway.token({
-      service: 'svc:audit',
-      region: 'us-east-1',
-      roles: ['auditor'],
-    });
+    // Logs about a jurisdiction's data are read from that jurisdiction.
+    for (const region of ['us-east-1', 'eu-central-1'])
+      auditors.set(
+        region,
+        await gateway.token({ service: 'svc:audit', region, roles: ['auditor'] }),
+      );
     // One subject in each region (placement within the US is random, so keep drawing).
     for (let i = 0; i < 40 && subjects.length < 3; i++) {
       const country = subjects.some((s) => s.homeRegion === 'eu-central-1') ? 'US' : 'DE';
@@ -129,7 +132,7 @@ describe('audit: each region’s decision log is a transparency log', () => {
         'GET',
         `/v1/audit/checkpoint?region=${region.id}`,
         {
-          token: auditor,
+          token: auditorOf(region.id),
         },
       );
       assert.equal(note.status, 200);
@@ -140,7 +143,7 @@ describe('audit: each region’s decision log is a transparency log', () => {
       assert.ok(Number(size) >= (decisionsByRegion.get(region.id)?.length ?? 0));
       const listed = await gateway.request<{
         regions: { verifierKey: string; treeSize: number }[];
-      }>('GET', `/v1/audit/checkpoints?region=${region.id}`, { token: auditor });
+      }>('GET', `/v1/audit/checkpoints?region=${region.id}`, { token: auditorOf(region.id) });
       const vkey = listed.body.regions[0]?.verifierKey ?? '';
       assert.match(vkey, new RegExp(`^residency-gateway/${region.id}\\+[0-9a-f]{8}\\+`));
 
@@ -148,7 +151,7 @@ describe('audit: each region’s decision log is a transparency log', () => {
       const entries = await gateway.request<{ entries: { index: number; leaf: string }[] }>(
         'GET',
         `/v1/audit/entries?region=${region.id}&start=0&count=${String(size)}`,
-        { token: auditor },
+        { token: auditorOf(region.id) },
       );
       assert.deepEqual(
         entries.body.entries.map((e) => e.index),
@@ -166,7 +169,7 @@ describe('audit: each region’s decision log is a transparency log', () => {
           'GET',
           `/v1/audit/receipts/${decisionId}?region=${region.id}`,
           {
-            token: auditor,
+            token: auditorOf(region.id),
           },
         );
         assert.equal(receipt.status, 200, receipt.text);
@@ -195,7 +198,7 @@ describe('audit: each region’s decision log is a transparency log', () => {
     const proof = await gateway.request<{ hashes: string[] }>(
       'GET',
       `/v1/audit/proofs/consistency?region=${region}&from=${older.tree_size}&to=${newer.tree_size}`,
-      { token: auditor },
+      { token: auditorOf(region) },
     );
     assert.equal(proof.status, 200, proof.text);
     writeFileSync(join(dir, 'old.note'), older.note);
@@ -225,7 +228,7 @@ describe('audit: each region’s decision log is a transparency log', () => {
     });
     const decisionId = read.headers.get('x-decision-id') ?? '';
     const pending = await gateway.request('GET', `/v1/audit/receipts/${decisionId}`, {
-      token: auditor,
+      token: auditorOf(subject.homeRegion),
     });
     assert.equal(pending.status, 202);
     assert.equal(pending.headers.get('retry-after'), '1');
@@ -294,7 +297,9 @@ describe('audit: each region’s decision log is a transparency log', () => {
       gateway.request<{
         items: { decision_id: string; leaf_index: number | null; input: { action: string } }[];
         nextCursor: string | null;
-      }>('GET', `/v1/audit/decisions?region=eu-central-1&${params}`, { token: auditor });
+      }>('GET', `/v1/audit/decisions?region=eu-central-1&${params}`, {
+        token: auditorOf('eu-central-1'),
+      });
     const bySubject = await search(`subject=${eu.subjectId}`);
     assert.equal(bySubject.status, 200, bySubject.text);
     assert.ok(
@@ -305,7 +310,7 @@ describe('audit: each region’s decision log is a transparency log', () => {
     const denied = await gateway.request<{ items: { result: { allow: boolean } }[] }>(
       'GET',
       '/v1/audit/decisions?region=us-east-1&allowed=false',
-      { token: auditor },
+      { token: auditorOf('us-east-1') },
     );
     assert.ok(denied.body.items.length > 0);
     assert.ok(denied.body.items.every((item) => !item.result.allow));
@@ -327,7 +332,7 @@ describe('audit: each region’s decision log is a transparency log', () => {
     assert.equal(new Set(seen).size, seen.length, 'no entry twice across pages');
 
     const exported = await gateway.request<string>('GET', '/v1/audit/export?region=eu-central-1', {
-      token: auditor,
+      token: auditorOf('eu-central-1'),
     });
     assert.equal(exported.status, 200);
     const lines = exported.text
@@ -386,7 +391,7 @@ describe('audit: each region’s decision log is a transparency log', () => {
         treeSize: number;
         outsideLeafHashes: number;
         storedCheckpoints: number;
-      }>('GET', `/v1/audit/verify?region=${region.id}`, { token: auditor });
+      }>('GET', `/v1/audit/verify?region=${region.id}`, { token: auditorOf(region.id) });
       assert.equal(api.status, 200, api.text);
       assert.equal(api.body.ok, true, api.text);
       assert.ok(api.body.storedCheckpoints > 0);

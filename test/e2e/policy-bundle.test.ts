@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readTarGz } from '../../src/policy/bundle-archive.js';
 import { PROJECT_ROOT } from '../../src/platform/paths.js';
-import { buildBundle } from '../harness/bundles.js';
+import { buildBundle, committedBuild } from '../harness/bundles.js';
 import { harnessWorkDir } from '../harness/harness-state.js';
 import { TestGateway } from '../harness/test-gateway.js';
 import { createSubject, recordPath } from '../harness/subjects.js';
@@ -129,7 +129,7 @@ describe('policy bundles: verified before use, hot-reloaded, failing closed', ()
 
       // A new, properly signed revision with a higher build number.
       const next = join(dir, 'next.tar.gz');
-      await buildBundle(next, { build: 2, revision: 'hot-reload-2' });
+      await buildBundle(next, { build: committedBuild() + 1, revision: 'hot-reload-2' });
       renameSync(next, live);
       const reloaded = await waitFor(status, (s) => s.revision === 'hot-reload-2');
       assert.equal(reloaded.revision, 'hot-reload-2');

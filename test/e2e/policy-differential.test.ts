@@ -37,6 +37,13 @@ const caseOf = (kind: string, status: string, namesSubject = true): PolicyCase =
   names_subject: namesSubject,
   jurisdiction: 'US',
   opened_by: 'svc:trust-safety',
+  ...(kind === 'legal-request'
+    ? {
+        requester: 'svc:legal',
+        requester_jurisdiction: 'EU',
+        expires_at: '2099-01-01T00:00:00.000Z',
+      }
+    : {}),
 });
 const cases = [
   null,
@@ -72,6 +79,7 @@ const otherActions = [
   'case.approve',
   'case.close',
   'audit.read',
+  'policy.read',
   'export-all',
 ];
 

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, renameSync, writeFileSync } fr
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PROJECT_ROOT } from '../../src/platform/paths.js';
-import { buildBundle, otherSigningKey } from '../harness/bundles.js';
+import { buildBundle, committedBuild, otherSigningKey } from '../harness/bundles.js';
 import { harnessWorkDir } from '../harness/harness-state.js';
 import { residencyCli, runProcess } from '../harness/processes.js';
 import { createSubject, recordPath } from '../harness/subjects.js';
@@ -11,6 +11,8 @@ import { TestGateway } from '../harness/test-gateway.js';
 import { TestRegions } from '../harness/test-regions.js';
 
 const COMMITTED = join(PROJECT_ROOT, 'policies', 'dist', 'bundle.tar.gz');
+/** Builds published by these tests, relative to the committed bundle's (B + n). */
+const B = committedBuild();
 
 interface PolicyStatus {
   loaded: boolean;
@@ -57,9 +59,9 @@ describe('policy lifecycle: signed build numbers, one source of truth, impact an
     regions = await TestRegions.create();
     const other = otherSigningKey(dir);
     const built = await Promise.all([
-      buildBundle(join(dir, 'b2.tar.gz'), { build: 2, revision: 'life-2' }),
+      buildBundle(join(dir, 'b2.tar.gz'), { build: B + 1, revision: 'life-2' }),
       buildBundle(join(dir, 'b2-other.tar.gz'), {
-        build: 2,
+        build: B + 1,
         revision: 'life-2-other',
         edit: (src) => {
           const file = join(src, 'residency', 'roles', 'data.json');
@@ -68,12 +70,12 @@ describe('policy lifecycle: signed build numbers, one source of truth, impact an
         },
       }),
       buildBundle(join(dir, 'b3-other-key.tar.gz'), {
-        build: 3,
+        build: B + 2,
         revision: 'life-3-other-key',
         signingKey: other,
       }),
       buildBundle(join(dir, 'b3-catalog.tar.gz'), {
-        build: 3,
+        build: B + 2,
         revision: 'life-3-catalog',
         edit: (src) => {
           const file = join(src, 'residency', 'catalog', 'data.json');
@@ -85,7 +87,7 @@ describe('policy lifecycle: signed build numbers, one source of truth, impact an
         },
       }),
       buildBundle(join(dir, 'b4-canada-in-eu.tar.gz'), {
-        build: 4,
+        build: B + 3,
         revision: 'life-4-canada-in-eu',
         edit: (src) => {
           const file = join(src, 'residency', 'jurisdictions', 'data.json');
@@ -97,7 +99,7 @@ describe('policy lifecycle: signed build numbers, one source of truth, impact an
         },
       }),
       buildBundle(join(dir, 'b5-no-eu.tar.gz'), {
-        build: 5,
+        build: B + 4,
         revision: 'life-5-no-eu',
         edit: (src) => {
           const file = join(src, 'residency', 'jurisdictions', 'data.json');
@@ -139,7 +141,7 @@ describe('policy lifecycle: signed build numbers, one source of truth, impact an
       const token = await gateway.token();
       const status = async () =>
         (await gateway.request<PolicyStatus>('GET', '/v1/policy', { token })).body;
-      assert.deepEqual([(await status()).revision, (await status()).build], ['life-2', 2]);
+      assert.deepEqual([(await status()).revision, (await status()).build], ['life-2', B + 1]);
 
       for (const [bundle, reason] of [
         [COMMITTED, 'rollback'],
@@ -149,7 +151,10 @@ describe('policy lifecycle: signed build numbers, one source of truth, impact an
         publish(live, bundle as string);
         const refused = await waitFor(status, (s) => s.lastRejection?.reason === reason);
         assert.equal(refused.lastRejection?.reason, reason, JSON.stringify(refused));
-        assert.deepEqual([refused.loaded, refused.revision, refused.build], [true, 'life-2', 2]);
+        assert.deepEqual(
+          [refused.loaded, refused.revision, refused.build],
+          [true, 'life-2', B + 1],
+        );
         const created = await gateway.request<{ subjectId: string }>('POST', '/v1/subjects', {
           token,
           body: { country: 'US' },
@@ -159,7 +164,7 @@ describe('policy lifecycle: signed build numbers, one source of truth, impact an
           (await gateway.metric(`gateway_policy_bundle_refusals_total{reason="${reason}"}`)) >= 1,
         );
       }
-      assert.equal(await gateway.metric('gateway_policy_bundle_build'), 2);
+      assert.equal(await gateway.metric('gateway_policy_bundle_build'), B + 1);
 
       for (const region of regions.regions) {
         const activations = await entries(region.id, 'policy.activate');
@@ -168,7 +173,7 @@ describe('policy lifecycle: signed build numbers, one source of truth, impact an
             e.input.resource.bundle?.build,
             e.input.resource.bundle?.revision,
           ]),
-          [[2, 'life-2']],
+          [[B + 1, 'life-2']],
           `${region.id} logs the activation`,
         );
         const refusals = await entries(region.id, 'policy.refuse');
@@ -181,12 +186,12 @@ describe('policy lifecycle: signed build numbers, one source of truth, impact an
           ],
           `${region.id} logs each refused bundle once`,
         );
-        assert.equal(refusals[0]?.input.resource.bundle?.build, 1);
+        assert.equal(refusals[0]?.input.resource.bundle?.build, B);
         const recorded = await regions.query(
           region.id,
           'SELECT build::int AS build, revision FROM policy_activations',
         );
-        assert.deepEqual(recorded, [{ build: 2, revision: 'life-2' }]);
+        assert.deepEqual(recorded, [{ build: B + 1, revision: 'life-2' }]);
       }
       const decisions = [
         ...(await entries('us-east-1', 'subject.create')),
@@ -195,7 +200,7 @@ describe('policy lifecycle: signed build numbers, one source of truth, impact an
       assert.ok(decisions.length >= 3);
       for (const entry of decisions) {
         assert.equal(entry.bundles.residency.revision, 'life-2', 'each entry names its bundle');
-        assert.equal(entry.custom?.bundle_build, 2, 'and its build number');
+        assert.equal(entry.custom?.bundle_build, B + 1, 'and its build number');
       }
     } finally {
       await gateway.close();
@@ -209,7 +214,10 @@ describe('policy lifecycle: signed build numbers, one source of truth, impact an
       const status = (await gateway.request<PolicyStatus>('GET', '/v1/policy', { token })).body;
       assert.equal(status.loaded, false);
       assert.equal(status.lastRejection?.reason, 'rollback');
-      assert.match(status.lastRejection.detail, /build 1 is older than build 2/);
+      assert.match(
+        status.lastRejection.detail,
+        new RegExp(`build ${String(B)} is older than build ${String(B + 1)}`),
+      );
       const refused = await gateway.request<{ code: string }>('POST', '/v1/subjects', {
         token,
         body: { country: 'US' },
@@ -222,7 +230,7 @@ describe('policy lifecycle: signed build numbers, one source of truth, impact an
         async () => (await gateway.request<PolicyStatus>('GET', '/v1/policy', { token })).body,
         (s) => s.loaded,
       );
-      assert.deepEqual([recovered.revision, recovered.build], ['life-2', 2]);
+      assert.deepEqual([recovered.revision, recovered.build], ['life-2', B + 1]);
       assert.equal((await gateway.request('GET', '/readyz')).status, 200);
     } finally {
       await gateway.close();
@@ -313,7 +321,7 @@ describe('policy lifecycle: signed build numbers, one source of truth, impact an
       );
       assert.equal(status.lastRejection?.reason, 'missing_jurisdiction');
       assert.match(status.lastRejection.detail, /EU \(region eu-central-1\)/);
-      assert.equal(status.build, 4);
+      assert.equal(status.build, B + 3);
     } finally {
       await gateway.close();
     }
@@ -354,7 +362,7 @@ describe('policy lifecycle: signed build numbers, one source of truth, impact an
     assert.equal(denials.length, 3);
 
     const candidate = await buildBundle(join(dir, 'b6-no-protected-search.tar.gz'), {
-      build: 6,
+      build: B + 5,
       revision: 'life-6-no-protected-search',
       edit: (src) => {
         const file = join(src, 'residency', 'decision.rego');

@@ -41,7 +41,9 @@ describe('every access is decided by the policy (DESIGN §7)', () => {
       euModerator: { service: 'svc:moderation', region: 'eu-central-1', roles: ['moderator'] },
       usSafety: { service: 'svc:trust-safety', region: 'us-east-1', roles: ['trust-and-safety'] },
       legalIntake: { service: 'svc:legal-intake', region: 'us-east-1', roles: ['legal'] },
-      legalCounsel: { service: 'svc:legal-counsel', region: 'eu-central-1', roles: ['legal'] },
+      legalCounsel: { service: 'svc:legal-counsel', region: 'us-west-2', roles: ['legal'] },
+      legalRequester: { service: 'svc:legal-eu', region: 'eu-central-1', roles: ['legal'] },
+      legalOther: { service: 'svc:legal-other', region: 'eu-central-1', roles: ['legal'] },
       auditor: { service: 'svc:audit', region: 'us-east-1', roles: ['auditor'] },
     };
     for (const [name, claims] of Object.entries(callers))
@@ -170,21 +172,37 @@ describe('every access is decided by the policy (DESIGN §7)', () => {
     );
   });
 
-  it('legal process: a legal request approved by a second person allows everything, marked break-glass', async () => {
-    const opened = await gateway.request<{ id: string }>('POST', '/v1/cases', {
-      token: tokens['legalIntake'],
-      body: { kind: 'legal-request', subjectIds: [subject.subjectId] },
-    });
+  it('legal process: a legal request approved by a second person allows its requester everything, marked break-glass', async () => {
+    const opened = await gateway.request<{ id: string; requester: string; expiresAt: string }>(
+      'POST',
+      '/v1/cases',
+      {
+        token: tokens['legalIntake'],
+        body: {
+          kind: 'legal-request',
+          subjectIds: [subject.subjectId],
+          requester: 'svc:legal-eu',
+          requesterJurisdiction: 'EU',
+        },
+      },
+    );
     assert.equal(opened.status, 201, opened.text);
+    assert.equal(opened.body.requester, 'svc:legal-eu');
     const caseId = opened.body.id;
 
     assertDenied(
-      await read(tokens['legalCounsel'], profilePath(), { purpose: 'legal-process', caseId }),
+      await read(tokens['legalRequester'], profilePath(), { purpose: 'legal-process', caseId }),
       'case_not_approved',
     );
     assertDenied(
       await gateway.request<Denial>('POST', `/v1/cases/${caseId}/approve`, {
         token: tokens['legalIntake'],
+      }),
+      'two_person_rule',
+    );
+    assertDenied(
+      await gateway.request<Denial>('POST', `/v1/cases/${caseId}/approve`, {
+        token: tokens['legalRequester'],
       }),
       'two_person_rule',
     );
@@ -201,11 +219,15 @@ describe('every access is decided by the policy (DESIGN §7)', () => {
       ['approved', 'svc:legal-counsel'],
     );
 
-    const response = await read(tokens['legalCounsel'], profilePath(), {
+    const response = await read(tokens['legalRequester'], profilePath(), {
       purpose: 'legal-process',
       caseId,
     });
     assert.equal(response.status, 200, response.text);
+    assertDenied(
+      await read(tokens['legalOther'], profilePath(), { purpose: 'legal-process', caseId }),
+      'not_the_requester',
+    );
     assert.equal(response.body.data['birthDate'], '1990-01-31');
     assert.equal(response.headers.get('x-break-glass'), 'true');
     assert.equal((await read(tokens['usFeed'], profilePath())).headers.get('x-break-glass'), null);

@@ -179,6 +179,11 @@ describe('records at rest: encrypted, bound to their row, shredded on erasure', 
       body: { videoId: 'v' },
     });
 
+    const privacy = await gateway.token({
+      service: 'svc:privacy',
+      region: 'eu-central-1',
+      roles: ['privacy'],
+    });
     const erased = await gateway.request<{
       subjectId: string;
       region: string;
@@ -186,7 +191,10 @@ describe('records at rest: encrypted, bound to their row, shredded on erasure', 
       recordsDeleted: number;
       indexEntriesDeleted: number;
       keysDestroyed: number;
-    }>('DELETE', `/v1/subjects/${subject.subjectId}`, { token });
+    }>('DELETE', `/v1/subjects/${subject.subjectId}`, {
+      token: privacy,
+      purpose: 'dsar',
+    });
     assert.equal(erased.status, 200, erased.text);
     assert.deepEqual(
       { ...erased.body, erasedAt: typeof erased.body.erasedAt },
@@ -225,7 +233,8 @@ describe('records at rest: encrypted, bound to their row, shredded on erasure', 
       ['DELETE', `/v1/subjects/${subject.subjectId}`],
     ] as const) {
       const response = await gateway.request<Problem>(method, path, {
-        token,
+        token: method === 'DELETE' ? privacy : token,
+        ...(method === 'DELETE' ? { purpose: 'dsar' } : {}),
         ...(method === 'PUT' ? { body: {} } : {}),
       });
       assert.equal(response.status, 410, `${method} ${path}`);

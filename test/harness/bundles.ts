@@ -1,9 +1,23 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/platform/paths.js';
 import { run } from '../../tools/local-stack/child-process.js';
 import { harnessWorkDir, opaBinary } from './harness-state.js';
+
+import { readTarGz } from '../../src/policy/bundle-archive.js';
+
+export const COMMITTED_BUNDLE = join(PROJECT_ROOT, 'policies', 'dist', 'bundle.tar.gz');
+
+/** The build number of the committed bundle: tests publish bundles relative to it. */
+export function committedBuild(): number {
+  const manifest = readTarGz(readFileSync(COMMITTED_BUNDLE)).get('.manifest');
+  const build = (
+    JSON.parse(manifest?.toString('utf8') ?? '{}') as { metadata?: { build?: number } }
+  ).metadata?.build;
+  if (typeof build !== 'number') throw new Error('the committed bundle has no build number');
+  return build;
+}
 
 export const DEV_SIGNING_KEY = join(PROJECT_ROOT, 'policies', 'keys', 'dev-bundle-signing.key.pem');
 

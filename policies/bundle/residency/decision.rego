@@ -44,7 +44,10 @@ case_actions := {"case.open", "case.read", "case.approve", "case.close"}
 
 audit_actions := {"audit.read", "audit.cosign"}
 
-known_actions := ((record_read_actions | record_write_actions) | subject_actions) | (case_actions | audit_actions)
+# Reading which bundle is in force (GET /v1/policy): any caller with known roles, and logged.
+policy_actions := {"policy.read"}
+
+known_actions := (((record_read_actions | record_write_actions) | subject_actions) | (case_actions | audit_actions)) | policy_actions
 
 record_actions := record_read_actions | record_write_actions
 
@@ -80,10 +83,20 @@ open_user_report if {
 	case_in_subject_jurisdiction
 }
 
+# An approved legal request is not a bearer token: it is used only by the service it names as
+# requester, from the jurisdiction it names, about the subjects it names, until it expires
+# (times are the gateway's RFC 3339 UTC strings, which order as text).
 approved_legal_request if {
+	legal_request_approved
+	case_names_subject
+	input.case.requester == input.caller.service
+	input.case.requester_jurisdiction == input.caller.jurisdiction
+	input.now < input.case.expires_at
+}
+
+legal_request_approved if {
 	input.case.kind == "legal-request"
 	input.case.status == "approved"
-	case_names_subject
 }
 
 # --- how a record read is served ----------------------------------------------------------
@@ -184,11 +197,41 @@ deny contains "moderator_role_required" if {
 }
 
 deny contains "case_not_approved" if {
-	input.action in record_read_actions
+	input.action in legal_case_actions
 	input.purpose == "legal-process"
 	has_case
-	not approved_legal_request
+	not legal_request_approved
 }
+
+deny contains "case_not_naming_subject" if {
+	input.action in legal_case_actions
+	input.purpose == "legal-process"
+	legal_request_approved
+	not case_names_subject
+}
+
+deny contains "not_the_requester" if {
+	input.action in legal_case_actions
+	input.purpose == "legal-process"
+	legal_request_approved
+	not input.case.requester == input.caller.service
+}
+
+deny contains "outside_requester_jurisdiction" if {
+	input.action in legal_case_actions
+	input.purpose == "legal-process"
+	legal_request_approved
+	not input.case.requester_jurisdiction == input.caller.jurisdiction
+}
+
+deny contains "case_expired" if {
+	input.action in legal_case_actions
+	input.purpose == "legal-process"
+	legal_request_approved
+	not input.now < input.case.expires_at
+}
+
+legal_case_actions := record_read_actions | {"delete", "subject.erase"}
 
 deny contains "cross_border_content_only" if {
 	input.action in record_read_actions
@@ -209,6 +252,15 @@ deny contains "cross_border_protected_search" if {
 	not field_class(f) in excepted_classes
 }
 
+# Nor, inside the jurisdiction, on a field the caller may not see: a recommendation service
+# searching by e-mail or phone would learn whose they are.
+deny contains "search_on_hidden_field" if {
+	input.action == "query"
+	same_jurisdiction
+	some f in input.resource.where
+	mode_field_actions[read_mode][field_class(f)] != "allow"
+}
+
 # Writes into a jurisdiction are allowed for the owning services; removals need a reason.
 
 deny contains "write_purpose" if {
@@ -218,8 +270,25 @@ deny contains "write_purpose" if {
 }
 
 deny contains "delete_not_permitted" if {
-	input.action in {"delete", "subject.erase"}
+	input.action == "delete"
 	not removal_permitted
+}
+
+# Erasure is irreversible: a data subject request handled by a privacy officer, or an approved
+# legal request used by its requester. No ordinary service erases anyone.
+deny contains "erasure_not_permitted" if {
+	input.action == "subject.erase"
+	not erasure_permitted
+}
+
+erasure_permitted if {
+	input.purpose == "dsar"
+	"privacy" in caller_roles
+}
+
+erasure_permitted if {
+	input.purpose == "legal-process"
+	approved_legal_request
 }
 
 removal_permitted if input.purpose == "dsar"
@@ -262,6 +331,31 @@ deny contains "role_required" if {
 }
 
 deny contains "role_required" if {
+	input.action in {"case.read", "case.close"}
+	input.case.kind == "legal-request"
+	not "legal" in caller_roles
+}
+
+# A case is handled from the jurisdiction of the subjects it names (a legal request also from
+# its requester's jurisdiction); approvals only from the subjects' jurisdiction.
+deny contains "case_outside_jurisdiction" if {
+	input.action in {"case.read", "case.close"}
+	not case_handled_here
+}
+
+deny contains "case_outside_jurisdiction" if {
+	input.action == "case.approve"
+	input.caller.jurisdiction != input.case.jurisdiction
+}
+
+case_handled_here if input.caller.jurisdiction == input.case.jurisdiction
+
+case_handled_here if {
+	input.case.kind == "legal-request"
+	input.caller.jurisdiction == input.case.requester_jurisdiction
+}
+
+deny contains "role_required" if {
 	input.action == "case.approve"
 	not "legal" in caller_roles
 }
@@ -281,6 +375,11 @@ deny contains "two_person_rule" if {
 	input.case.opened_by == input.caller.service
 }
 
+deny contains "two_person_rule" if {
+	input.action == "case.approve"
+	input.case.requester == input.caller.service
+}
+
 # The audit log.
 
 # Reading the log, and posting a witness's cosignature of a checkpoint (the gateway stores it
@@ -288,6 +387,12 @@ deny contains "two_person_rule" if {
 deny contains "auditor_role_required" if {
 	input.action in audit_actions
 	not "auditor" in caller_roles
+}
+
+# Logs about a jurisdiction's data are read from that jurisdiction.
+deny contains "audit_outside_jurisdiction" if {
+	input.action == "audit.read"
+	input.caller.jurisdiction != input.resource.jurisdiction
 }
 
 # --- the decision ---------------------------------------------------------------------------

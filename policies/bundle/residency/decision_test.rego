@@ -47,7 +47,13 @@ user_report(status) := {
 	"opened_by": "svc:trust-safety",
 }
 
-legal_request(status) := object.union(user_report(status), {"kind": "legal-request", "opened_by": "svc:legal-intake"})
+legal_request(status) := object.union(user_report(status), {
+	"kind": "legal-request",
+	"opened_by": "svc:legal-intake",
+	"requester": "svc:legal",
+	"requester_jurisdiction": "EU",
+	"expires_at": "2026-12-26T12:00:00.000Z",
+})
 
 decide(request) := d if {
 	d := residency.decision with input as request
@@ -201,6 +207,17 @@ test_auditor_reads_the_audit_log if {
 	not decide({"caller": us_feed, "action": "audit.read", "purpose": null, "case": null, "resource": us_subject}).allow
 }
 
+test_auditors_read_a_jurisdictions_log_from_that_jurisdiction if {
+	eu_auditor := caller("svc:audit", "eu-central-1", "EU", ["auditor"])
+	d := decide({"caller": eu_auditor, "action": "audit.read", "purpose": null, "case": null, "resource": us_subject})
+	d.reasons == ["audit_outside_jurisdiction"]
+}
+
+test_any_caller_with_a_known_role_may_read_which_bundle_is_in_force if {
+	decide({"caller": us_feed, "action": "policy.read", "purpose": null, "case": null, "resource": {"jurisdiction": "US"}}).allow
+	not decide({"caller": caller("svc:x", "us-east-1", "US", []), "action": "policy.read", "purpose": null, "case": null, "resource": {"jurisdiction": "US"}}).allow
+}
+
 # Rule 1: unknown purpose, role, collection or action, or an ungranted purpose.
 test_unknown_purpose_is_denied if {
 	d := decide(read(us_feed, "curiosity", "profile", profile_fields))
@@ -253,11 +270,20 @@ test_auditor_cannot_write if {
 	not decide(write(caller("svc:audit", "us-east-1", "US", ["auditor"]), "service-delivery", "write")).allow
 }
 
-test_erasure_needs_dsar_or_the_home_jurisdiction if {
+test_erasure_needs_a_privacy_officer_or_an_approved_legal_request if {
 	privacy := caller("svc:privacy", "eu-central-1", "EU", ["privacy"])
 	decide(write(privacy, "dsar", "subject.erase")).allow
-	decide(write(us_feed, "service-delivery", "subject.erase")).allow
-	decide(write(eu_feed, "service-delivery", "subject.erase")).reasons == ["delete_not_permitted"]
+	decide(write(us_feed, "service-delivery", "subject.erase")).reasons == ["erasure_not_permitted"]
+	decide(write(eu_feed, "service-delivery", "subject.erase")).reasons == ["erasure_not_permitted"]
+	decide(write(us_feed, null, "subject.erase")).reasons == ["erasure_not_permitted", "purpose_required"]
+	legal := caller("svc:legal", "eu-central-1", "EU", ["legal"])
+	decide(with_case(write(legal, "legal-process", "subject.erase"), legal_request("approved"))).allow
+	not decide(with_case(write(legal, "legal-process", "subject.erase"), legal_request("open"))).allow
+}
+
+test_records_are_still_deleted_by_their_jurisdiction if {
+	decide(write(us_feed, "service-delivery", "delete")).allow
+	decide(write(eu_feed, "service-delivery", "delete")).reasons == ["delete_not_permitted"]
 }
 
 # Cases.
@@ -285,6 +311,35 @@ test_legal_requests_need_two_people if {
 	decide(case_request(us_moderator, "case.approve", legal_request("open"))).reasons == ["role_required"]
 }
 
+test_an_approved_legal_request_is_used_only_by_its_requester_from_its_jurisdiction_until_it_expires if {
+	request := with_case(read(caller("svc:legal", "eu-central-1", "EU", ["legal"]), "legal-process", "direct_message", message_fields), legal_request("approved"))
+	decide(request).allow
+	third := with_case(read(caller("svc:legal-other", "eu-central-1", "EU", ["legal"]), "legal-process", "direct_message", message_fields), legal_request("approved"))
+	decide(third).reasons == ["not_the_requester"]
+	elsewhere := with_case(read(caller("svc:legal", "ap-southeast-1", "SG", ["legal"]), "legal-process", "direct_message", message_fields), legal_request("approved"))
+	decide(elsewhere).reasons == ["outside_requester_jurisdiction"]
+	decide(object.union(request, {"now": "2026-12-26T12:00:00.000Z"})).reasons == ["case_expired"]
+}
+
+test_legal_requests_are_approved_in_the_subjects_jurisdiction_by_someone_else if {
+	counsel_eu := caller("svc:legal-counsel", "eu-central-1", "EU", ["legal"])
+	decide(case_request(counsel_eu, "case.approve", legal_request("open"))).reasons == ["case_outside_jurisdiction"]
+	requester := caller("svc:legal", "us-east-1", "US", ["legal"])
+	decide(case_request(requester, "case.approve", legal_request("open"))).reasons == ["two_person_rule"]
+}
+
+test_legal_cases_are_not_read_or_closed_by_moderators_or_other_jurisdictions if {
+	decide(case_request(eu_moderator, "case.read", legal_request("approved"))).reasons == ["role_required"]
+	us_only := object.union(legal_request("approved"), {"requester_jurisdiction": "US"})
+	eu_legal := caller("svc:legal-eu", "eu-central-1", "EU", ["legal"])
+	decide(case_request(eu_legal, "case.read", us_only)).reasons == ["case_outside_jurisdiction"]
+	decide(case_request(eu_legal, "case.close", us_only)).reasons == ["case_outside_jurisdiction"]
+	decide(case_request(us_moderator, "case.close", legal_request("approved"))).reasons == ["role_required"]
+	decide(case_request(caller("svc:legal", "eu-central-1", "EU", ["legal"]), "case.read", legal_request("approved"))).allow
+	decide(case_request(caller("svc:legal", "ap-southeast-1", "SG", ["legal"]), "case.read", legal_request("approved"))).reasons == ["case_outside_jurisdiction"]
+	decide(case_request(eu_moderator, "case.read", user_report("open"))).reasons == ["case_outside_jurisdiction"]
+}
+
 test_cases_are_read_by_case_roles_only if {
 	decide(case_request(us_moderator, "case.read", user_report("open"))).allow
 	decide(case_request(us_feed, "case.read", user_report("open"))).reasons == ["role_required"]
@@ -307,6 +362,14 @@ test_cross_border_query_on_a_public_field_returns_excepted_fields if {
 	d.allow
 	d.fields.username == "allow"
 	d.fields.email == "redact"
+}
+
+test_recommendation_cannot_search_on_fields_it_cannot_see if {
+	recs := caller("svc:recommendations", "us-east-1", "US", ["service"])
+	decide(query(recs, "recommendation", "profile", ["email"], ["displayName"])).reasons == ["search_on_hidden_field"]
+	decide(query(recs, "recommendation", "profile", ["phone"], ["displayName"])).reasons == ["search_on_hidden_field"]
+	decide(query(recs, "recommendation", "direct_message", ["senderId"], ["sentAt"])).reasons == ["search_on_hidden_field"]
+	decide(query(recs, "recommendation", "profile", ["username"], ["displayName"])).allow
 }
 
 test_query_in_the_jurisdiction_may_match_protected_fields if {

@@ -38,6 +38,15 @@ export class CaseResponse {
   @ApiProperty({ type: String, nullable: true, format: 'date-time' })
   closedAt!: string | null;
 
+  @ApiProperty({ type: String, nullable: true, description: 'Legal requests: who may use it.' })
+  requester!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Legal requests: from where.' })
+  requesterJurisdiction!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  expiresAt!: string | null;
+
   static of(found: Case, region: string): CaseResponse {
     return {
       id: found.id,
@@ -52,6 +61,9 @@ export class CaseResponse {
       approvedAt: found.approvedAt?.toISOString() ?? null,
       closedBy: found.closedBy,
       closedAt: found.closedAt?.toISOString() ?? null,
+      requester: found.requester,
+      requesterJurisdiction: found.requesterJurisdiction,
+      expiresAt: found.expiresAt?.toISOString() ?? null,
     };
   }
 }

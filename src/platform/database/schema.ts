@@ -4,6 +4,7 @@ import { Cases1764170000000 } from './migrations/1764170000000-cases.js';
 import { AuditLog1764180000000 } from './migrations/1764180000000-audit-log.js';
 import { TransparencyLog1764190000000 } from './migrations/1764190000000-transparency-log.js';
 import { PolicyActivations1764200000000 } from './migrations/1764200000000-policy-activations.js';
+import { LegalRequestBinding1764220000000 } from './migrations/1764220000000-legal-request-binding.js';
 
 /**
  * Checked-in migrations, in order; every region has the same schema. The schema changes only
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AuditLog1764180000000,
   TransparencyLog1764190000000,
   PolicyActivations1764200000000,
+  LegalRequestBinding1764220000000,
 ];
