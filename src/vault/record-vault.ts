@@ -97,7 +97,10 @@ export class RecordVault {
     }
   }
 
-  /** Applies a decision's field actions to an opened record (what may leave the gateway). */
+  /**
+   * Applies a decision's field actions to an opened record (what may leave the gateway).
+   * Pseudonyms are in the domain of the record's own region, collection and writer.
+   */
   async mask(
     record: OpenedRecord,
     requested: readonly string[],
@@ -107,7 +110,7 @@ export class RecordVault {
       ? await this.regionKeys.key(record.region, PSEUDONYMIZATION_KEY)
       : undefined;
     try {
-      return maskDocument(record.document, requested, actions, key);
+      return maskDocument(record, requested, actions, key);
     } finally {
       key?.fill(0);
     }
