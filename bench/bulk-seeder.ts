@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AppModule } from '../src/app.module.js';
+import type { RecordDocument } from '../src/catalog/collection-catalog.js';
 import { PolicyService } from '../src/policy/policy.service.js';
 import type { GatewayConfig } from '../src/platform/config/gateway-config.js';
 import { SubjectKeysService } from '../src/keys/subject-keys.service.js';
@@ -26,6 +27,8 @@ export interface SeededRegion {
 
 const RECORDS_PER_SUBJECT = 100;
 const BATCH = 500;
+/** The writer sealed into every seeded record (a bulk import writes as its own service). */
+export const SEEDER_WRITER = 'svc:bulk-seeder';
 
 /**
  * Seeds regions directly in their stores with the gateway's own code (not one HTTP call per
@@ -64,50 +67,49 @@ export async function seed(
             envelope: Buffer;
             index: { field: string; hash: Buffer }[];
           }[] = [];
-          const profileDoc = {
-            displayName: `Seed ${String(s)}`,
-            email: `seed${String(s)}@example.org`,
-            country: 'XX',
-          };
-          rows.push({
-            collection: 'profile',
-            recordId: 'main',
-            envelope: await vault.seal(
-              key,
+          const sealer = await vault.sealer(plan.region, key);
+          // Every seeded record is version 1 of itself, written by the seeder.
+          const seal = (collection: string, recordId: string, doc: RecordDocument): Buffer =>
+            sealer.seal(
               {
                 region: plan.region,
-                collection: 'profile',
+                collection,
                 subjectId: id,
-                recordId: 'main',
+                recordId,
                 keyVersion: key.keyVersion,
+                recordVersion: 1,
               },
-              profileDoc,
-            ),
-            index: await vault.indexEntries(plan.region, profile, profileDoc),
-          });
-          const here = Math.min(RECORDS_PER_SUBJECT, plan.records - written);
-          for (let r = 0; r < here; r++, written++) {
-            const doc = {
-              videoId: written < plan.popular ? 'v-popular' : `v-${String(written)}`,
-              watchedMs: written,
+              doc,
+              SEEDER_WRITER,
+            );
+          try {
+            const profileDoc = {
+              displayName: `Seed ${String(s)}`,
+              email: `seed${String(s)}@example.org`,
+              country: 'XX',
             };
-            const recordId = `e${String(r)}`;
             rows.push({
-              collection: 'watch_event',
-              recordId,
-              envelope: await vault.seal(
-                key,
-                {
-                  region: plan.region,
-                  collection: 'watch_event',
-                  subjectId: id,
-                  recordId,
-                  keyVersion: key.keyVersion,
-                },
-                doc,
-              ),
-              index: await vault.indexEntries(plan.region, watch, doc),
+              collection: 'profile',
+              recordId: 'main',
+              envelope: seal('profile', 'main', profileDoc),
+              index: await vault.indexEntries(plan.region, profile, profileDoc),
             });
+            const here = Math.min(RECORDS_PER_SUBJECT, plan.records - written);
+            for (let r = 0; r < here; r++, written++) {
+              const doc = {
+                videoId: written < plan.popular ? 'v-popular' : `v-${String(written)}`,
+                watchedMs: written,
+              };
+              const recordId = `e${String(r)}`;
+              rows.push({
+                collection: 'watch_event',
+                recordId,
+                envelope: seal('watch_event', recordId, doc),
+                index: await vault.indexEntries(plan.region, watch, doc),
+              });
+            }
+          } finally {
+            sealer.dispose();
           }
           await router.transaction(plan.region, async (manager) => {
             await manager.query(

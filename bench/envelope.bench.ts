@@ -10,7 +10,7 @@ import {
   ENVELOPE_OVERHEAD_BYTES,
   openEnvelope,
   sealEnvelope,
-  type RecordLocation,
+  type EnvelopeBinding,
 } from '../src/envelope/envelope-format.js';
 import { KeyCache } from '../src/envelope/key-cache.js';
 import { deriveRecordKey } from '../src/envelope/record-key.js';
@@ -28,12 +28,13 @@ const TARGET_OVERHEAD = 64;
 
 async function main(): Promise<void> {
   const record = Buffer.from(JSON.stringify({ body: 'x'.repeat(RECORD_BYTES - 11) }));
-  const location: RecordLocation = {
+  const location: EnvelopeBinding = {
     region: 'us-east-1',
     collection: 'direct_message',
     subjectId: 's1.us-east-1.0123456789abcdefghjkmnpqrs',
     recordId: 'msg-000001',
     keyVersion: 1,
+    recordVersion: 1,
   };
 
   // The gateway: per-subject record key served (as a copy) from the key cache, zeroed after use.
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   const gatewayOpen = async (): Promise<Buffer> => {
     const key = await cache.get('subject', () => Promise.reject(new Error('miss')));
     try {
-      return openEnvelope(key, sealed, location);
+      return openEnvelope(key, sealed, location).plaintext;
     } finally {
       key.fill(0);
     }
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
     `\nenvelope benchmark: ${String(record.length)}-byte records, node ${process.version}\n\n`,
   );
   printTable([
-    ['', 'gateway (envelope v1)', 'AWS Encryption SDK', 'ratio'],
+    ['', 'gateway (envelope v2)', 'AWS Encryption SDK', 'ratio'],
     [
       'seal',
       formatRate(results.gatewaySeal.opsPerSecond),

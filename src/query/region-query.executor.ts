@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AccessGate } from '../access/access-gate.js';
-import type { CollectionSpec, RecordDocument } from '../catalog/collection-catalog.js';
+import type { CollectionSpec } from '../catalog/collection-catalog.js';
 import type { PolicySnapshot } from '../policy/policy-snapshot.js';
 import type { RequestContext } from '../platform/http/request-context.js';
 import type { RecordView } from '../records/record-view.js';
-import { RecordVault, type WhereValue } from '../vault/record-vault.js';
+import { RecordVault, type OpenedRecord, type WhereValue } from '../vault/record-vault.js';
 import { QueryRepository, type Candidate } from './query.repository.js';
 
 export interface QuerySpec {
@@ -31,7 +31,7 @@ export type RegionOutcome =
 const BATCH = 200;
 
 interface Found {
-  readonly matches: { candidate: Candidate; document: RecordDocument }[];
+  readonly matches: { candidate: Candidate; record: OpenedRecord }[];
   readonly candidates: number;
 }
 
@@ -73,7 +73,7 @@ export class RegionQueryExecutor {
         // A moderation or legal query names its case; it only covers that case's subjects.
         const onlySubjects =
           scope.case === undefined ? null : [...(scope.case.stored?.subjectIds ?? [])];
-        const matches: { candidate: Candidate; document: RecordDocument }[] = [];
+        const matches: { candidate: Candidate; record: OpenedRecord }[] = [];
         let position = after;
         let candidates = 0;
         for (;;) {
@@ -88,9 +88,9 @@ export class RegionQueryExecutor {
           for (const candidate of batch) {
             candidates++;
             position = [candidate.subjectId, candidate.recordId];
-            const document = await this.open(region, spec, candidate);
-            if (this.vault.matches(spec.collection, spec.where, document))
-              matches.push({ candidate, document });
+            const record = await this.open(region, spec, candidate);
+            if (this.vault.matches(spec.collection, spec.where, record.document))
+              matches.push({ candidate, record });
             if (matches.length > spec.limit) return { matches, candidates };
           }
           if (batch.length < BATCH) return { matches, candidates };
@@ -106,13 +106,8 @@ export class RegionQueryExecutor {
     }
     const found = outcome.value;
     const items: RecordView[] = [];
-    for (const { candidate, document } of found.matches.slice(0, spec.limit)) {
-      const { data, masked } = await this.vault.mask(
-        region,
-        document,
-        spec.fields,
-        outcome.decision.fields,
-      );
+    for (const { candidate, record } of found.matches.slice(0, spec.limit)) {
+      const { data, masked } = await this.vault.mask(record, spec.fields, outcome.decision.fields);
       items.push({
         subjectId: candidate.subjectId,
         collection: spec.collection.name,
@@ -132,11 +127,7 @@ export class RegionQueryExecutor {
     };
   }
 
-  private async open(
-    region: string,
-    spec: QuerySpec,
-    candidate: Candidate,
-  ): Promise<RecordDocument> {
+  private async open(region: string, spec: QuerySpec, candidate: Candidate): Promise<OpenedRecord> {
     return this.vault.open(
       {
         subjectId: candidate.subjectId,
@@ -150,6 +141,7 @@ export class RegionQueryExecutor {
         subjectId: candidate.subjectId,
         recordId: candidate.recordId,
         keyVersion: candidate.keyVersion,
+        recordVersion: candidate.version,
       },
       candidate.envelope,
     );

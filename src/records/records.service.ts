@@ -14,6 +14,7 @@ import { RegionRouter } from '../regions/region-router.js';
 import { liveKeyOf, requireLiveSubject } from '../subjects/live-subject.js';
 import { SubjectErasedError, SubjectNotFoundError } from '../subjects/subject.errors.js';
 import { SubjectId } from '../subjects/subject-id.js';
+import type { RecordSealer } from '../vault/record-sealer.js';
 import { RecordVault } from '../vault/record-vault.js';
 import { decodeListCursor, encodeListCursor } from './list-cursor.js';
 import { checkPrecondition, type WritePrecondition } from './preconditions.js';
@@ -61,37 +62,50 @@ export class RecordsService {
     const target = this.target(subjectId, collectionName);
     const ref = this.ref(target, parseRecordId(rawRecordId));
     const document = target.policy.catalog.validate(collectionName, body);
-    return this.gate.run(ctx, {
-      ...this.describe(target, 'write', Object.keys(document)),
-      purpose: 'write',
-      // Everything that needs KMS happens before the transaction: a KMS failure writes nothing.
-      prepare: async () => {
-        const key = await this.liveKey(target);
-        return {
-          key,
-          envelope: await this.vault.seal(
+    // Held here too so the record key is zeroed even when the work never runs.
+    const held: { sealer?: RecordSealer } = {};
+    try {
+      return await this.gate.run(ctx, {
+        ...this.describe(target, 'write', Object.keys(document)),
+        purpose: 'write',
+        // Everything that needs KMS happens before the transaction: a KMS failure writes nothing.
+        prepare: async () => {
+          const key = await this.liveKey(target);
+          held.sealer = await this.vault.sealer(target.region, key);
+          return {
             key,
-            this.location(target, ref, key.keyVersion),
+            sealer: held.sealer,
+            indexEntries: await this.vault.indexEntries(target.region, target.collection, document),
+          };
+        },
+        work: async (manager, _scope, { key, sealer, indexEntries }) => {
+          const current = await this.lockLive(manager, ref);
+          checkPrecondition(precondition, current);
+          const version = (current ?? 0) + 1;
+          // Sealed only now: the envelope binds the version this write creates (no rollback).
+          const envelope = sealer.seal(
+            { ...this.location(target, ref, key.keyVersion), recordVersion: version },
             document,
-          ),
-          indexEntries: await this.vault.indexEntries(target.region, target.collection, document),
-        };
-      },
-      work: async (manager, _scope, { key, envelope, indexEntries }) => {
-        const current = await this.lockLive(manager, ref);
-        checkPrecondition(precondition, current);
-        const version = (current ?? 0) + 1;
-        try {
-          await this.records.write(manager, ref, { version, keyVersion: key.keyVersion, envelope });
-        } catch (error) {
-          // Two creators raced for a new record id: the loser changes nothing.
-          if (driverCode(error) === UNIQUE_VIOLATION) throw new VersionConflictError(1);
-          throw error;
-        }
-        await this.records.replaceIndex(manager, ref, indexEntries);
-        return { ...ref, region: target.region, version, created: current === null };
-      },
-    });
+            ctx.caller.service,
+          );
+          try {
+            await this.records.write(manager, ref, {
+              version,
+              keyVersion: key.keyVersion,
+              envelope,
+            });
+          } catch (error) {
+            // Two creators raced for a new record id: the loser changes nothing.
+            if (driverCode(error) === UNIQUE_VIOLATION) throw new VersionConflictError(1);
+            throw error;
+          }
+          await this.records.replaceIndex(manager, ref, indexEntries);
+          return { ...ref, region: target.region, version, created: current === null };
+        },
+      });
+    } finally {
+      held.sealer?.dispose();
+    }
   }
 
   async get(
@@ -214,10 +228,10 @@ export class RecordsService {
     const ref = this.ref(target, record.recordId);
     const opened = await this.vault.open(
       key,
-      this.location(target, ref, record.keyVersion),
+      { ...this.location(target, ref, record.keyVersion), recordVersion: record.version },
       record.envelope,
     );
-    const { data, masked } = await this.vault.mask(target.region, opened, fields, actions);
+    const { data, masked } = await this.vault.mask(opened, fields, actions);
     return { ...ref, region: target.region, version: record.version, data, masked };
   }
 

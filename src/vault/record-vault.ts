@@ -3,9 +3,10 @@ import type { CollectionSpec, RecordDocument } from '../catalog/collection-catal
 import {
   IntegrityViolationError,
   openEnvelope,
-  sealEnvelope,
-  type RecordLocation,
+  type EnvelopeBinding,
+  type EnvelopeVersion,
 } from '../envelope/envelope-format.js';
+import { decodePayload } from '../envelope/record-payload.js';
 import { BLIND_INDEX_KEY, RegionKeysService } from '../keys/region-keys.service.js';
 import type { StoredSubjectKey } from '../keys/subject-keys.repository.js';
 import { SubjectKeysService } from '../keys/subject-keys.service.js';
@@ -19,15 +20,28 @@ import {
   type BlindIndexEntry,
 } from './blind-index.js';
 import { maskDocument, needsPseudonymKey, type MaskedDocument } from './field-masker.js';
+import { RecordSealer } from './record-sealer.js';
 
 export const PSEUDONYMIZATION_KEY = 'pseudonymization';
 
 export type WhereValue = string | number | boolean;
 
+/** A record as opened by the vault: its document, who wrote it, and from where. */
+export interface OpenedRecord {
+  readonly region: string;
+  readonly collection: string;
+  /** The envelope format it was stored in (1: written before v2, upgraded on its next write). */
+  readonly formatVersion: EnvelopeVersion;
+  readonly document: RecordDocument;
+  /** The service that wrote it; `null` for format 1 envelopes, which predate writers. */
+  readonly writer: string | null;
+}
+
 /**
  * The record vault: the one place records are sealed, opened, masked and indexed. Records,
  * queries and erasure all go through it, so there is one way to do each. Every key copy it
- * takes (record keys, the region's index and pseudonymization keys) is zeroed after use.
+ * takes (record keys, the region's index and pseudonymization keys) is zeroed after use
+ * (a {@link RecordSealer}'s when it is disposed).
  */
 @Injectable()
 export class RecordVault {
@@ -41,34 +55,40 @@ export class RecordVault {
     this.indexBytes = config.keys.blindIndexBytes;
   }
 
-  /** Seals a validated document for its row (`location`) under the subject's key. */
-  async seal(
-    key: StoredSubjectKey,
-    location: RecordLocation,
-    document: RecordDocument,
-  ): Promise<Buffer> {
-    const recordKey = await this.subjectKeys.recordKey(location.region, key);
-    const plaintext = Buffer.from(JSON.stringify(document), 'utf8');
-    try {
-      return sealEnvelope(recordKey, plaintext, location);
-    } finally {
-      recordKey.fill(0);
-      plaintext.fill(0);
-    }
+  /**
+   * A sealer for one subject's records in `region`: takes the subject's record key now (the
+   * KMS work, before any transaction) so sealing later, inside the write transaction once the
+   * record version is known, is CPU only. Dispose of it when done: it zeroes its key copy.
+   */
+  async sealer(region: string, key: StoredSubjectKey): Promise<RecordSealer> {
+    return new RecordSealer(region, key, await this.subjectKeys.recordKey(region, key));
   }
 
-  /** Opens an envelope read from `location`; one moved from any other row fails. */
+  /**
+   * Opens an envelope read from `binding` (its row and the row's version); one moved from any
+   * other row, or an older envelope of the same record put back, fails with
+   * `integrity_violation`.
+   */
   async open(
     key: StoredSubjectKey,
-    location: RecordLocation,
+    binding: EnvelopeBinding,
     envelope: Buffer,
-  ): Promise<RecordDocument> {
-    if (key.keyVersion !== location.keyVersion) throw new IntegrityViolationError();
-    const recordKey = await this.subjectKeys.recordKey(location.region, key);
+  ): Promise<OpenedRecord> {
+    if (key.keyVersion !== binding.keyVersion || key.subjectId !== binding.subjectId) {
+      throw new IntegrityViolationError();
+    }
+    const recordKey = await this.subjectKeys.recordKey(binding.region, key);
     try {
-      const plaintext = openEnvelope(recordKey, envelope, location);
+      const { version, plaintext } = openEnvelope(recordKey, envelope, binding);
       try {
-        return JSON.parse(plaintext.toString('utf8')) as RecordDocument;
+        const { document, writer } = decodePayload(version, plaintext);
+        return {
+          region: binding.region,
+          collection: binding.collection,
+          formatVersion: version,
+          document,
+          writer,
+        };
       } finally {
         plaintext.fill(0);
       }
@@ -77,18 +97,20 @@ export class RecordVault {
     }
   }
 
-  /** Applies a decision's field actions to an opened record (what may leave the gateway). */
+  /**
+   * Applies a decision's field actions to an opened record (what may leave the gateway).
+   * Pseudonyms are in the domain of the record's own region, collection and writer.
+   */
   async mask(
-    region: string,
-    document: RecordDocument,
+    record: OpenedRecord,
     requested: readonly string[],
     actions: Readonly<Record<string, FieldAction>>,
   ): Promise<MaskedDocument> {
-    const key = needsPseudonymKey(document, requested, actions)
-      ? await this.regionKeys.key(region, PSEUDONYMIZATION_KEY)
+    const key = needsPseudonymKey(record.document, requested, actions)
+      ? await this.regionKeys.key(record.region, PSEUDONYMIZATION_KEY)
       : undefined;
     try {
-      return maskDocument(document, requested, actions, key);
+      return maskDocument(record, requested, actions, key);
     } finally {
       key?.fill(0);
     }
