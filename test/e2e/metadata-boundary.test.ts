@@ -61,7 +61,8 @@ describe('metadata boundary: what the gateway process prints', () => {
       stdout += chunk.toString();
     });
     gateway.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    for (let i = 0; i < 200 && !output.includes('"listening"'); i++)
+    // Generous: on a loaded 2-core CI machine a cold start (primary + workers) can take a while.
+    for (let i = 0; i < 1200 && !output.includes('"listening"') && gateway.exitCode === null; i++)
       await new Promise((r) => setTimeout(r, 50));
     assert.match(output, /"listening"/, output);
     for (const region of regions.regions) secrets.push(new URL(region.databaseUrl).password);

@@ -106,8 +106,10 @@ describe('records at rest: encrypted, bound to their row, shredded on erasure', 
     await gateway.request('PUT', path, { token, body: { displayName: 'untouched' } });
     await gateway.regions.query(
       alice.homeRegion,
-      `UPDATE records SET envelope = overlay(envelope placing set_byte(substring(envelope from 20 for 1), 0,
-         get_byte(substring(envelope from 20 for 1), 0) # 1) from 20 for 1)
+      // Byte 50 (1-based) lies in the ciphertext of a format 2 envelope: version (1), nonce (12)
+      // and key commitment (32) come first.
+      `UPDATE records SET envelope = overlay(envelope placing set_byte(substring(envelope from 50 for 1), 0,
+         get_byte(substring(envelope from 50 for 1), 0) # 1) from 50 for 1)
        WHERE subject_id = $1 AND record_id = 'tamper'`,
       [alice.subjectId],
     );
