@@ -30,6 +30,11 @@ describe('loadGatewayConfig', () => {
     });
     assert.equal(config.port, 8080);
     assert.equal(config.auth.audience, 'residency-gateway');
+    assert.deepEqual(config.json, { maxDepth: 32, maxMembers: 10_000, maxStringBytes: 262_144 });
+    assert.equal(config.rateLimit.windowMs, 10_000);
+    assert.equal(config.rateLimit.perRole['service'], 30_000);
+    assert.equal(config.rateLimit.perRole['auditor'], 3_000);
+    assert.equal(config.rateLimit.anonymous, 1_000);
     assert.deepEqual(config.auth.jwks, { kind: 'file', path: '/etc/jwks.json' });
     const [region] = config.regions;
     assert.ok(region);
@@ -88,6 +93,27 @@ describe('loadGatewayConfig', () => {
       problemsOf({ GATEWAY_JWKS_FILE: 'x', GATEWAY_TOPOLOGY: '{nope' }).join('\n'),
       /not valid JSON/,
     );
+  });
+
+  it('reads rate limits per role on top of the defaults, and refuses malformed ones', () => {
+    const env = {
+      GATEWAY_TOPOLOGY: JSON.stringify({ regions: [REGION] }),
+      GATEWAY_JWKS_FILE: '/etc/jwks.json',
+      GATEWAY_POLICY_PUBLIC_KEY_FILE: '/etc/policy.pub.pem',
+      GATEWAY_AUDIT_SIGNING_KEY_FILE: '/etc/audit.pem',
+    };
+    const config = loadGatewayConfig({
+      ...env,
+      GATEWAY_RATE_LIMIT_ROLES: 'auditor=60, reviewer=5',
+      GATEWAY_RATE_LIMIT_WINDOW_SECONDS: '60',
+    });
+    assert.equal(config.rateLimit.windowMs, 60_000);
+    assert.equal(config.rateLimit.perRole['auditor'], 60);
+    assert.equal(config.rateLimit.perRole['reviewer'], 5);
+    assert.equal(config.rateLimit.perRole['service'], 30_000);
+    const problems = problemsOf({ ...env, GATEWAY_RATE_LIMIT_ROLES: 'auditor=0,legal' }).join('\n');
+    assert.match(problems, /auditor=0 is not role=count/);
+    assert.match(problems, /legal is not role=count/);
   });
 
   it('never echoes a database URL (it carries a password) in its problems', () => {

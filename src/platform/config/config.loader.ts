@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { PROJECT_ROOT } from '../paths.js';
 import { auditConfig, auditEnv } from './audit-config.js';
 import { ConfigError } from './config.error.js';
+import { httpLimitsEnv, jsonLimitsConfig, rateLimitConfig } from './http-limits-config.js';
 import {
   JURISDICTION_PATTERN,
   REGION_ID_PATTERN,
@@ -46,6 +47,7 @@ const envSchema = z.object({
   GATEWAY_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   GATEWAY_JWT_AUDIENCE: z.string().min(1).default(DEFAULT_AUDIENCE),
   GATEWAY_JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  ...httpLimitsEnv,
   GATEWAY_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   GATEWAY_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
   GATEWAY_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
@@ -264,6 +266,7 @@ export function loadGatewayConfig(
       'GATEWAY_POLICY_BUNDLE: bundles are fetched over https:// (set GATEWAY_POLICY_ALLOW_HTTP=true for local development only)',
     );
   }
+  const rateLimit = rateLimitConfig(values, problems);
   const querySecret = cursorSecret(values, problems);
   const audit = auditConfig(values, resolvePath, problems);
   if (
@@ -285,6 +288,8 @@ export function loadGatewayConfig(
     logLevel: values.GATEWAY_LOG_LEVEL,
     logFormat: values.GATEWAY_LOG_FORMAT,
     bodyLimitBytes: values.GATEWAY_BODY_LIMIT_BYTES,
+    json: jsonLimitsConfig(values),
+    rateLimit,
     auth: {
       jwks,
       audience: values.GATEWAY_JWT_AUDIENCE,
