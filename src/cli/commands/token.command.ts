@@ -1,7 +1,11 @@
 import { join } from 'node:path';
 import { mintDevToken } from '../../auth/dev-tokens.js';
 import { KNOWN_ROLES } from '../../auth/roles.js';
-import { DEFAULT_AUDIENCE } from '../../platform/config/config.loader.js';
+import {
+  DEFAULT_AUDIENCE,
+  DEFAULT_MAX_LIFETIME_SECONDS,
+  DEVELOPMENT_ISSUER,
+} from '../../platform/config/config.loader.js';
 import { LOCAL_STATE_DIR } from '../../platform/paths.js';
 import { loadCliConfig } from '../cli-config.js';
 import { EXIT, UsageError } from '../exit-codes.js';
@@ -27,6 +31,8 @@ export async function token(options: TokenOptions): Promise<number> {
     );
   }
   let audience = DEFAULT_AUDIENCE;
+  let issuer = DEVELOPMENT_ISSUER;
+  let maxLifetimeSeconds = DEFAULT_MAX_LIFETIME_SECONDS;
   let config;
   try {
     config = loadCliConfig();
@@ -37,17 +43,25 @@ export async function token(options: TokenOptions): Promise<number> {
   }
   if (config !== undefined) {
     audience = config.auth.audience;
+    if (config.auth.issuer !== '') issuer = config.auth.issuer;
+    maxLifetimeSeconds = config.auth.maxLifetimeSeconds;
     if (!config.regions.some((r) => r.id === options.region)) {
       throw new UsageError(
         `region ${options.region} is not configured (known: ${config.regions.map((r) => r.id).join(', ')})`,
       );
     }
   }
+  if (options.ttl > maxLifetimeSeconds) {
+    throw new UsageError(
+      `--ttl ${String(options.ttl)} is longer than the gateway accepts (GATEWAY_JWT_MAX_LIFETIME_SECONDS=${String(maxLifetimeSeconds)})`,
+    );
+  }
   const minted = await mintDevToken(join(LOCAL_STATE_DIR, 'keys'), {
     service: options.service,
     region: options.region,
     roles: options.roles,
     audience,
+    issuer,
     ttlSeconds: options.ttl,
   });
   process.stdout.write(`${minted}\n`);

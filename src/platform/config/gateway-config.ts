@@ -1,6 +1,8 @@
 /** Region ids look like AWS region names so they can be embedded in self-routing subject ids. */
 export const REGION_ID_PATTERN = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 export const JURISDICTION_PATTERN = /^[A-Z]{2,8}$/;
+/** Printable ASCII without spaces: what identifiers from tokens (service, issuer, region) may hold. */
+export const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 
 export interface RegionConfig {
   /** e.g. `us-east-1`. */
@@ -78,8 +80,14 @@ export interface GatewayConfig {
   readonly auth: {
     readonly jwks: JwksSource;
     readonly audience: string;
-    /** Leeway for `exp`/`nbf`, in seconds. */
+    /** The `iss` every service token must carry. */
+    readonly issuer: string;
+    /** Leeway for `exp`/`nbf`/`iat`, in seconds. */
     readonly clockToleranceSeconds: number;
+    /** Most a token may live: `exp - iat` above this is refused. */
+    readonly maxLifetimeSeconds: number;
+    /** Most roles one token may carry. */
+    readonly maxRoles: number;
   };
   readonly database: {
     readonly connectTimeoutMs: number;

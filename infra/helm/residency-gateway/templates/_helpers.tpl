@@ -29,6 +29,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: /etc/residency/jwks/jwks.json
 - name: GATEWAY_JWT_AUDIENCE
   value: {{ .Values.auth.audience | quote }}
+- name: GATEWAY_JWT_ISSUER
+  value: {{ required "auth.issuer is required: the iss of your token issuer" .Values.auth.issuer | quote }}
+- name: GATEWAY_JWT_MAX_LIFETIME_SECONDS
+  value: {{ .Values.auth.maxLifetimeSeconds | quote }}
+- name: GATEWAY_JWT_MAX_ROLES
+  value: {{ .Values.auth.maxRoles | quote }}
 - name: GATEWAY_RATE_LIMIT_WINDOW_SECONDS
   value: {{ .Values.rateLimit.windowSeconds | quote }}
 {{- if .Values.rateLimit.roles }}
