@@ -29,6 +29,9 @@ export const DEVELOPMENT_ISSUER = 'residency-gateway-dev';
 /** The longest a service token may live (`exp - iat`) unless GATEWAY_JWT_MAX_LIFETIME_SECONDS says otherwise. */
 export const DEFAULT_MAX_LIFETIME_SECONDS = 3600;
 
+/** The most roles one service token may carry unless GATEWAY_JWT_MAX_ROLES says otherwise. */
+export const DEFAULT_MAX_ROLES = 3;
+
 /** `true`/`1`/`yes` or `false`/`0`/`no` (default false); anything else is an error. */
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -69,7 +72,7 @@ const envSchema = z.object({
     .min(60)
     .max(86_400)
     .default(DEFAULT_MAX_LIFETIME_SECONDS),
-  GATEWAY_JWT_MAX_ROLES: z.coerce.number().int().min(1).max(16).default(3),
+  GATEWAY_JWT_MAX_ROLES: z.coerce.number().int().min(1).max(16).default(DEFAULT_MAX_ROLES),
   ...httpLimitsEnv,
   GATEWAY_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   GATEWAY_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
