@@ -107,6 +107,8 @@ export class BenchStack {
         GATEWAY_KMS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
         GATEWAY_KMS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
         GATEWAY_LOG_LEVEL: 'error',
+        // Its tokens live as long as a run (4 h); the gateway's default maximum is 1 h.
+        GATEWAY_JWT_MAX_LIFETIME_SECONDS: String(4 * 3600),
         ...options.env,
       };
       const config = loadGatewayConfig(env);

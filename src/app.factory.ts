@@ -3,8 +3,12 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
+import { identifyCallers } from './auth/caller-identification.js';
+import { ServiceTokenVerifier } from './auth/service-token.verifier.js';
 import type { GatewayConfig } from './platform/config/gateway-config.js';
+import { installJsonBodyParser } from './platform/http/json-body.js';
 import { ProblemFilter } from './platform/http/problem.filter.js';
+import { installRateLimit } from './platform/http/rate-limit.js';
 import { requestIdFor } from './platform/http/request-id.js';
 import { observeRequests } from './platform/http/request-observer.js';
 import { createValidationPipe } from './platform/http/validation.pipe.js';
@@ -47,9 +51,14 @@ export async function createGatewayApp(
   app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(GatewayMetrics);
   // The API speaks JSON only; any other body is a 415 rather than a string to validate.
   fastify.removeContentTypeParser('text/plain');
-  observeRequests(fastify, app.get(GatewayMetrics), root);
+  installJsonBodyParser(app, config);
+  // In this order, when a request arrives: who is calling, then whether it may call again now.
+  identifyCallers(fastify, app.get(ServiceTokenVerifier));
+  await installRateLimit(app, config.rateLimit, metrics);
+  observeRequests(fastify, metrics, root);
 
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
     jsonDocumentUrl: 'openapi.json',
@@ -85,7 +94,11 @@ function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
     .setTitle('residency-gateway')
     .setDescription(
       'The only path between internal services and regulated user data. Errors are RFC 9457 ' +
-        'application/problem+json documents with a stable `code`.',
+        'application/problem+json documents with a stable `code`. Every JSON body is checked ' +
+        'before it is parsed: too large for its route → 413 `payload_too_large`; nested too ' +
+        'deep, too many members and items, or a string too long → 400 `json_too_deep`, ' +
+        '`json_too_complex`, `json_string_too_long`. Each service has a request budget per ' +
+        'route: past it → 429 `rate_limited` with `Retry-After`.',
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })

@@ -17,7 +17,10 @@ import { loadVerificationKeys } from './verification-keys.js';
       useFactory: (config: GatewayConfig, topology: RegionTopology) =>
         new ServiceTokenVerifier(loadVerificationKeys(config.auth.jwks), topology, {
           audience: config.auth.audience,
+          issuer: config.auth.issuer,
           clockToleranceSeconds: config.auth.clockToleranceSeconds,
+          maxLifetimeSeconds: config.auth.maxLifetimeSeconds,
+          maxRoles: config.auth.maxRoles,
         }),
     },
     { provide: APP_GUARD, useClass: ServiceAuthGuard },

@@ -10,7 +10,11 @@ export type AuthenticationFailure =
   | 'token_expired'
   | 'token_not_yet_valid'
   | 'token_audience_invalid'
+  | 'token_issuer_invalid'
+  | 'token_lifetime_too_long'
   | 'token_claims_invalid'
+  | 'token_roles_too_many'
+  | 'token_roles_conflict'
   | 'token_region_unknown';
 
 const DETAILS: Record<AuthenticationFailure, string> = {
@@ -20,9 +24,16 @@ const DETAILS: Record<AuthenticationFailure, string> = {
   token_key_unknown: 'No configured verification key matches the token.',
   token_signature_invalid: 'The token signature does not verify.',
   token_expired: 'The token has expired.',
-  token_not_yet_valid: 'The token is not valid yet.',
+  token_not_yet_valid: 'The token is not valid yet (nbf or iat in the future).',
   token_audience_invalid: 'The token was not issued for this gateway.',
-  token_claims_invalid: 'The token lacks a valid sub, roles, region or exp claim.',
+  token_issuer_invalid: 'The token does not name the issuer this gateway trusts (iss).',
+  token_lifetime_too_long:
+    'The token lives longer (exp - iat) than this gateway accepts; ask for a shorter-lived one.',
+  token_claims_invalid:
+    'The token lacks a valid sub, roles, region, iat or exp claim (identifiers are printable ASCII of bounded length).',
+  token_roles_too_many: 'The token carries more roles than this gateway accepts.',
+  token_roles_conflict:
+    'The auditor role is never combined with another role (separation of duties).',
   token_region_unknown: 'The token names a region this gateway does not know.',
 };
 

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { DEVELOPMENT_ISSUER } from '../platform/config/config.loader.js';
 
 /**
  * Development signing keys for service tokens. Generated on first local start under a
@@ -41,24 +42,31 @@ export interface TokenClaims {
   readonly region: string;
   readonly roles: readonly string[];
   readonly audience: string;
-  /** Lifetime in seconds (default one hour). */
+  /** `iss`: the issuer the gateway is configured with (default: the development issuer). */
+  readonly issuer?: string;
+  /** Lifetime in seconds (default one hour, the gateway's default maximum). */
   readonly ttlSeconds?: number;
 }
 
-/** Signs a service token with a private JWK (EdDSA or ES256, taken from the key's `alg`). */
+/**
+ * Signs a service token with a private JWK (EdDSA or ES256, taken from the key's `alg`):
+ * `iss`, `sub`, `aud`, `iat` and `exp` (`exp - iat` is exactly the lifetime asked for).
+ */
 export async function signServiceToken(privateJwk: JWK, claims: TokenClaims): Promise<string> {
   const alg = privateJwk.alg ?? 'EdDSA';
   const key = await importJWK(privateJwk, alg);
+  const now = Math.floor(Date.now() / 1000);
   const jwt = new SignJWT({ region: claims.region, roles: [...claims.roles] })
     .setProtectedHeader({
       alg,
       typ: 'JWT',
       ...(privateJwk.kid === undefined ? {} : { kid: privateJwk.kid }),
     })
+    .setIssuer(claims.issuer ?? DEVELOPMENT_ISSUER)
     .setSubject(claims.service)
     .setAudience(claims.audience)
-    .setIssuedAt()
-    .setExpirationTime(`${claims.ttlSeconds ?? 3600}s`);
+    .setIssuedAt(now)
+    .setExpirationTime(now + (claims.ttlSeconds ?? 3600));
   return jwt.sign(key);
 }
 

@@ -5,11 +5,17 @@ import type { Caller, DecisionTrace } from '../platform/http/request-context.js'
 import { PUBLIC_ROUTE } from './public-route.decorator.js';
 import { ServiceTokenVerifier } from './service-token.verifier.js';
 
-export type AuthenticatedRequest = FastifyRequest & { caller?: Caller; decisions?: DecisionTrace };
+export type AuthenticatedRequest = FastifyRequest & {
+  caller?: Caller;
+  /** Why the token sent was refused, when `identifyCallers` tried it (thrown on protected routes). */
+  authenticationError?: Error;
+  decisions?: DecisionTrace;
+};
 
 /**
  * Global guard: every route requires a verified service token unless marked
- * {@link PublicRoute}. New routes are protected by default.
+ * {@link PublicRoute}. New routes are protected by default. The token was usually verified
+ * already, when the request arrived (`identifyCallers`, for the rate limit); the guard decides.
  */
 @Injectable()
 export class ServiceAuthGuard implements CanActivate {
@@ -25,6 +31,8 @@ export class ServiceAuthGuard implements CanActivate {
     ]);
     if (isPublic === true) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (request.caller !== undefined) return true;
+    if (request.authenticationError !== undefined) throw request.authenticationError;
     request.caller = await this.verifier.verify(request.headers.authorization);
     return true;
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { PRINTABLE_ASCII } from '../platform/config/gateway-config.js';
 import type { Caller } from '../platform/http/request-context.js';
 import type { RegionTopology } from '../regions/region-topology.js';
 import { AuthenticationError, VerificationKeysUnavailableError } from './authentication.error.js';
@@ -13,12 +14,35 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
 
 export interface VerifierOptions {
   readonly audience: string;
+  /** The only `iss` accepted. */
+  readonly issuer: string;
   readonly clockToleranceSeconds: number;
+  /** `exp - iat` above this is refused. */
+  readonly maxLifetimeSeconds: number;
+  readonly maxRoles: number;
+}
+
+/** Identifiers a token binds: printable ASCII (no spaces), bounded, so they are safe to log. */
+export const MAX_SERVICE_LENGTH = 128;
+const MAX_REGION_LENGTH = 32;
+const ROLE = /^[a-z][a-z0-9-]{0,63}$/;
+
+/** The role that reads the audit log: never held together with a role that reads records. */
+export const AUDITOR_ROLE = 'auditor';
+
+function identifier(value: unknown, maxLength: number): value is string {
+  return typeof value === 'string' && value.length <= maxLength && PRINTABLE_ASCII.test(value);
 }
 
 /**
  * Verifies a service's bearer token and turns it into a {@link Caller}. Every rejection is an
  * {@link AuthenticationError} with its own code; nothing about the token is logged.
+ *
+ * A token is accepted only if it is signed (ES256 or EdDSA) by a configured key, names this
+ * gateway (`aud`) and the configured issuer (`iss`), carries `iat` and `exp` no further apart
+ * than the configured maximum lifetime (and `iat` not in the future), a printable-ASCII
+ * service (`sub`) and region, and 1 to `maxRoles` distinct roles of which `auditor`, if
+ * present, is the only one.
  */
 export class ServiceTokenVerifier {
   /**
@@ -67,31 +91,46 @@ export class ServiceTokenVerifier {
   }
 
   private async verifySignatureAndClaims(token: string): Promise<JWTPayload> {
+    let payload: JWTPayload;
     try {
-      const { payload } = await jwtVerify(token, this.keys, {
+      ({ payload } = await jwtVerify(token, this.keys, {
         algorithms: [...ACCEPTED_ALGORITHMS],
         audience: this.options.audience,
-        requiredClaims: ['exp', 'sub'],
+        issuer: this.options.issuer,
+        requiredClaims: ['exp', 'sub', 'iat'],
+        // Also refuses an `iat` in the future (a token dated ahead to live longer).
+        maxTokenAge: this.options.maxLifetimeSeconds,
         clockTolerance: this.options.clockToleranceSeconds,
-      });
-      return payload;
+      }));
     } catch (error) {
       throw mapJoseError(error);
     }
+    // jose checked that both are numbers; a long-lived token is refused even while fresh.
+    if (
+      typeof payload.exp !== 'number' ||
+      typeof payload.iat !== 'number' ||
+      payload.exp - payload.iat > this.options.maxLifetimeSeconds
+    ) {
+      throw new AuthenticationError('token_lifetime_too_long');
+    }
+    return payload;
   }
 
   private toCaller(payload: JWTPayload): Caller {
     const { sub, region, roles } = payload as JWTPayload & { region?: unknown; roles?: unknown };
     if (
-      typeof sub !== 'string' ||
-      sub.length === 0 ||
-      sub.length > 200 ||
-      typeof region !== 'string' ||
+      !identifier(sub, MAX_SERVICE_LENGTH) ||
+      !identifier(region, MAX_REGION_LENGTH) ||
       !Array.isArray(roles) ||
       roles.length === 0 ||
-      !roles.every((role) => typeof role === 'string' && role.length > 0)
+      !roles.every((role): role is string => typeof role === 'string' && ROLE.test(role)) ||
+      new Set(roles).size !== roles.length
     ) {
       throw new AuthenticationError('token_claims_invalid');
+    }
+    if (roles.length > this.options.maxRoles) throw new AuthenticationError('token_roles_too_many');
+    if (roles.includes(AUDITOR_ROLE) && roles.length > 1) {
+      throw new AuthenticationError('token_roles_conflict');
     }
     const home = this.topology.find(region);
     if (home === undefined) throw new AuthenticationError('token_region_unknown');
@@ -99,7 +138,7 @@ export class ServiceTokenVerifier {
       service: sub,
       region: home.id,
       jurisdiction: home.jurisdiction,
-      roles: roles as string[],
+      roles,
     };
   }
 }
@@ -119,7 +158,11 @@ function mapJoseError(error: unknown): Error {
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
       const claim = (error as { claim?: unknown }).claim;
       if (claim === 'aud') return new AuthenticationError('token_audience_invalid');
+      if (claim === 'iss') return new AuthenticationError('token_issuer_invalid');
       if (claim === 'nbf') return new AuthenticationError('token_not_yet_valid');
+      // An `iat` in the future (a missing or ill-typed one is simply invalid).
+      if (claim === 'iat' && (error as { reason?: unknown }).reason === 'check_failed')
+        return new AuthenticationError('token_not_yet_valid');
       return new AuthenticationError('token_claims_invalid');
     }
     case 'ERR_JWKS_TIMEOUT':

@@ -61,7 +61,12 @@ export function buildProgram(): Command {
     .requiredOption('--service <id>', 'service id, the token subject (e.g. svc:feed)')
     .requiredOption('--region <region>', 'region the service runs in (e.g. eu-central-1)')
     .requiredOption('--roles <roles>', 'comma-separated roles (service, moderator, ...)', roleList)
-    .option('--ttl <seconds>', 'lifetime in seconds', positiveInteger, 3600)
+    .option(
+      '--ttl <seconds>',
+      'lifetime in seconds, at most the gateway accepts (GATEWAY_JWT_MAX_LIFETIME_SECONDS)',
+      positiveInteger,
+      3600,
+    )
     .action(async (options: { service: string; region: string; roles: string[]; ttl: number }) => {
       const { token } = await import('./commands/token.command.js');
       process.exitCode = await token(options);

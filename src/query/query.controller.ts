@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Ctx } from '../auth/request-context.decorator.js';
+import { JsonBodyLimits } from '../platform/http/json-body.js';
 import type { RequestContext } from '../platform/http/request-context.js';
-import { QueryRequestBody } from './dto/query.request.js';
+import { QUERY_BODY_LIMITS, QueryRequestBody } from './dto/query.request.js';
 import { QueryService, type QueryResult } from './query.service.js';
 
 @ApiTags('query')
@@ -13,6 +14,7 @@ export class QueryController {
 
   @Post()
   @HttpCode(200)
+  @JsonBodyLimits(QUERY_BODY_LIMITS)
   @ApiHeader({ name: 'X-Purpose', required: true })
   @ApiHeader({ name: 'X-Case-Id', required: false })
   @ApiOkResponse({

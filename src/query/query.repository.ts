@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { queryCancellably } from './cancellable-query.js';
 
 export interface Candidate {
   readonly subjectId: string;
@@ -25,7 +26,8 @@ interface Row {
 /**
  * Blind-index candidates in one region's store: records of a collection whose index entries
  * match every (field, hash) pair, after a position, of live subjects only. Candidates are not
- * matches: truncated hashes collide, so each is decrypted and re-checked by the caller.
+ * matches: truncated hashes collide, so each is decrypted and re-checked by the caller. When
+ * `signal` aborts (the region's time is up) the statement is cancelled in PostgreSQL.
  */
 export class QueryRepository {
   async candidates(
@@ -35,6 +37,7 @@ export class QueryRepository {
     after: readonly [string, string] | null,
     onlySubjects: readonly string[] | null,
     limit: number,
+    signal?: AbortSignal,
   ): Promise<Candidate[]> {
     const params: unknown[] = [collection, after?.[0] ?? '', after?.[1] ?? ''];
     const exists = matches.map((match) => {
@@ -49,7 +52,8 @@ export class QueryRepository {
       subjectFilter = `AND r.subject_id = ANY($${String(params.length)})`;
     }
     params.push(limit);
-    const rows = await manager.query<Row[]>(
+    const rows = await queryCancellably<Row[]>(
+      manager,
       `SELECT r.subject_id, r.record_id, r.version, r.key_version, r.envelope,
               k.key_version AS subject_key_version, k.wrapped_key, k.kms_key_id
        FROM records r
@@ -60,6 +64,7 @@ export class QueryRepository {
        ORDER BY r.subject_id, r.record_id
        LIMIT $${String(params.length)}`,
       params,
+      signal,
     );
     return rows.map((row) => ({
       subjectId: row.subject_id,

@@ -95,9 +95,8 @@ export class QueryService {
         if (position === 'done') return [region.id, { status: 'exhausted' }];
         return [
           region.id,
-          await this.withTimeout(
-            region.id,
-            this.executor.run(ctx, region.id, spec, position ?? null),
+          await this.withTimeout(region.id, (signal) =>
+            this.executor.run(ctx, region.id, spec, position ?? null, signal),
           ),
         ];
       }),
@@ -154,14 +153,24 @@ export class QueryService {
     };
   }
 
-  private async withTimeout(region: string, work: Promise<RegionOutcome>): Promise<Settled> {
+  /**
+   * A region's part, given `regionTimeoutMs`: past it the region is `unavailable` (`timeout`)
+   * and its work is aborted, which cancels its statement in PostgreSQL and gives its
+   * connection back (see `queryCancellably`); the decision taken is still logged.
+   */
+  private async withTimeout(
+    region: string,
+    work: (signal: AbortSignal) => Promise<RegionOutcome>,
+  ): Promise<Settled> {
+    const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<Settled>((resolve) => {
       timer = setTimeout(() => {
         resolve({ status: 'unavailable', reason: 'timeout' });
+        abort.abort();
       }, this.config.query.regionTimeoutMs);
     });
-    const answered = work.then(
+    const answered = work(abort.signal).then(
       (outcome): Settled => outcome,
       (error: unknown): Settled => {
         const reason = error instanceof DomainError ? error.code : 'internal_error';

@@ -5,6 +5,7 @@ import type { PolicySnapshot } from '../policy/policy-snapshot.js';
 import type { RequestContext } from '../platform/http/request-context.js';
 import type { RecordView } from '../records/record-view.js';
 import { RecordVault, type OpenedRecord, type WhereValue } from '../vault/record-vault.js';
+import { stopIfAborted } from './cancellable-query.js';
 import { QueryRepository, type Candidate } from './query.repository.js';
 
 export interface QuerySpec {
@@ -54,6 +55,7 @@ export class RegionQueryExecutor {
     region: string,
     spec: QuerySpec,
     after: readonly [string, string] | null,
+    signal?: AbortSignal,
   ): Promise<RegionOutcome> {
     const outcome = await this.gate.attempt(ctx, {
       action: 'query',
@@ -77,6 +79,8 @@ export class RegionQueryExecutor {
         let position = after;
         let candidates = 0;
         for (;;) {
+          // Given up (the region's time is up): nothing more is read or opened.
+          stopIfAborted(signal);
           const batch = await this.repository.candidates(
             manager,
             spec.collection.name,
@@ -84,8 +88,10 @@ export class RegionQueryExecutor {
             position,
             onlySubjects,
             BATCH,
+            signal,
           );
           for (const candidate of batch) {
+            stopIfAborted(signal);
             candidates++;
             position = [candidate.subjectId, candidate.recordId];
             const record = await this.open(region, spec, candidate);

@@ -99,6 +99,7 @@ export class TestGateway {
         ),
       }),
       GATEWAY_JWKS_FILE: keys.jwksFile,
+      GATEWAY_JWT_ISSUER: keys.issuer,
       GATEWAY_INSTANCE_ID: 'test-gateway',
       GATEWAY_DEVELOPMENT: 'true',
       GATEWAY_POLICY_PUBLIC_KEY_FILE: 'policies/keys/dev-bundle-signing.pub.pem',

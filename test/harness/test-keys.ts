@@ -2,10 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { signServiceToken, type TokenClaims } from '../../src/auth/dev-tokens.js';
-import { DEFAULT_AUDIENCE } from '../../src/platform/config/config.loader.js';
+import { DEFAULT_AUDIENCE, DEVELOPMENT_ISSUER } from '../../src/platform/config/config.loader.js';
 
 /** Signing keys for one test gateway: an Ed25519 and a P-256 key, both published in its JWKS. */
 export class TestKeys {
+  /** The `iss` of these keys' tokens; test gateways are configured with it (GATEWAY_JWT_ISSUER). */
+  readonly issuer = DEVELOPMENT_ISSUER;
+
   private constructor(
     readonly ed25519: JWK,
     readonly es256: JWK,
@@ -38,6 +41,7 @@ export class TestKeys {
       region: 'us-east-1',
       roles: ['service'],
       audience: DEFAULT_AUDIENCE,
+      issuer: this.issuer,
       ...claims,
     });
   }

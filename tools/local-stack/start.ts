@@ -16,7 +16,7 @@ import { ensureDevCheckpointKey } from '../../src/audit-log/checkpoint-signer.js
 import { DEV_WITNESS_NAME, ensureDevWitnessKey } from './dev-witness.js';
 import { ensureDevKeys, mintDevToken } from '../../src/auth/dev-tokens.js';
 import { LOCAL_STACK_ENV_FILE } from '../../src/cli/cli-config.js';
-import { loadGatewayConfig } from '../../src/platform/config/config.loader.js';
+import { DEVELOPMENT_ISSUER, loadGatewayConfig } from '../../src/platform/config/config.loader.js';
 import {
   formatMigrationResult,
   migrateAllRegions,
@@ -155,6 +155,8 @@ async function main(): Promise<number> {
     const stackEnv = {
       GATEWAY_TOPOLOGY_FILE: topologyFile,
       GATEWAY_JWKS_FILE: keys.jwksFile,
+      // The issuer of the dev tokens this stack (and `npm run token`) signs.
+      GATEWAY_JWT_ISSUER: DEVELOPMENT_ISSUER,
       GATEWAY_AUDIT_SIGNING_KEY_FILE: checkpointKey,
       GATEWAY_AUDIT_CHECKPOINT_SINK: `dir:${join(LOCAL_STATE_DIR, 'audit-sink')}`,
       GATEWAY_AUDIT_WITNESSES: witnessVkey,
@@ -194,12 +196,15 @@ async function main(): Promise<number> {
     });
     await waitForReady(url);
 
+    // As long as the gateway lets a token live (GATEWAY_JWT_MAX_LIFETIME_SECONDS).
+    const ttlSeconds = config.auth.maxLifetimeSeconds;
     const token = await mintDevToken(join(LOCAL_STATE_DIR, 'keys'), {
       service: 'svc:feed',
       region: 'us-east-1',
       roles: ['service'],
       audience: config.auth.audience,
-      ttlSeconds: 12 * 3600,
+      issuer: config.auth.issuer,
+      ttlSeconds,
     });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     process.stdout.write(
@@ -210,7 +215,7 @@ async function main(): Promise<number> {
         `  topology:  ${topologyFile}`,
         `  API docs:  ${url}/docs`,
         '',
-        'A dev token for svc:feed in us-east-1 (role service, valid 12 h):',
+        `A dev token for svc:feed in us-east-1 (role service, valid ${String(Math.round(ttlSeconds / 60))} min):`,
         `  export TOKEN=${token}`,
         'Create a subject:',
         `  curl -s -X POST ${url}/v1/subjects -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"country":"US"}'`,

@@ -22,6 +22,7 @@ export async function renderCheckedInOpenApi(): Promise<string> {
       ],
     }),
     GATEWAY_JWKS_FILE: 'unused',
+    GATEWAY_JWT_ISSUER: 'unused',
     GATEWAY_POLICY_PUBLIC_KEY_FILE: 'unused',
     GATEWAY_AUDIT_SIGNING_KEY_FILE: 'unused',
   });

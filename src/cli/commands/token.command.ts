@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { mintDevToken } from '../../auth/dev-tokens.js';
 import { KNOWN_ROLES } from '../../auth/roles.js';
-import { DEFAULT_AUDIENCE } from '../../platform/config/config.loader.js';
+import { AUDITOR_ROLE } from '../../auth/service-token.verifier.js';
+import {
+  DEFAULT_AUDIENCE,
+  DEFAULT_MAX_LIFETIME_SECONDS,
+  DEFAULT_MAX_ROLES,
+  DEVELOPMENT_ISSUER,
+} from '../../platform/config/config.loader.js';
 import { LOCAL_STATE_DIR } from '../../platform/paths.js';
 import { loadCliConfig } from '../cli-config.js';
 import { EXIT, UsageError } from '../exit-codes.js';
@@ -15,7 +21,9 @@ export interface TokenOptions {
 
 /**
  * `token`: prints a dev service token signed with the local dev key (created on first use
- * under .local/keys), and only the token, so it can be used as `$(npm run -s token -- ...)`.
+ * under .local/keys) and the stack's issuer, and only the token, so it can be used as
+ * `$(npm run -s token -- ...)`. A token the gateway would refuse (too long-lived, too many
+ * roles, auditor with another role) is not minted.
  */
 export async function token(options: TokenOptions): Promise<number> {
   const unknownRoles = options.roles.filter(
@@ -27,6 +35,9 @@ export async function token(options: TokenOptions): Promise<number> {
     );
   }
   let audience = DEFAULT_AUDIENCE;
+  let issuer = DEVELOPMENT_ISSUER;
+  let maxLifetimeSeconds = DEFAULT_MAX_LIFETIME_SECONDS;
+  let maxRoles = DEFAULT_MAX_ROLES;
   let config;
   try {
     config = loadCliConfig();
@@ -37,17 +48,34 @@ export async function token(options: TokenOptions): Promise<number> {
   }
   if (config !== undefined) {
     audience = config.auth.audience;
+    if (config.auth.issuer !== '') issuer = config.auth.issuer;
+    maxLifetimeSeconds = config.auth.maxLifetimeSeconds;
+    maxRoles = config.auth.maxRoles;
     if (!config.regions.some((r) => r.id === options.region)) {
       throw new UsageError(
         `region ${options.region} is not configured (known: ${config.regions.map((r) => r.id).join(', ')})`,
       );
     }
   }
+  if (options.roles.includes(AUDITOR_ROLE) && options.roles.length > 1) {
+    throw new UsageError(`${AUDITOR_ROLE} is never combined with another role`);
+  }
+  if (options.roles.length > maxRoles) {
+    throw new UsageError(
+      `${String(options.roles.length)} roles; the gateway accepts at most ${String(maxRoles)} (GATEWAY_JWT_MAX_ROLES)`,
+    );
+  }
+  if (options.ttl > maxLifetimeSeconds) {
+    throw new UsageError(
+      `--ttl ${String(options.ttl)} is longer than the gateway accepts (GATEWAY_JWT_MAX_LIFETIME_SECONDS=${String(maxLifetimeSeconds)})`,
+    );
+  }
   const minted = await mintDevToken(join(LOCAL_STATE_DIR, 'keys'), {
     service: options.service,
     region: options.region,
     roles: options.roles,
     audience,
+    issuer,
     ttlSeconds: options.ttl,
   });
   process.stdout.write(`${minted}\n`);

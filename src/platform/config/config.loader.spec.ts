@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from './config.error.js';
-import { loadGatewayConfig } from './config.loader.js';
+import { DEVELOPMENT_ISSUER, loadGatewayConfig } from './config.loader.js';
 
 const REGION = {
   id: 'us-east-1',
@@ -25,11 +25,20 @@ describe('loadGatewayConfig', () => {
     const config = loadGatewayConfig({
       GATEWAY_TOPOLOGY: JSON.stringify({ regions: [REGION] }),
       GATEWAY_JWKS_FILE: '/etc/jwks.json',
+      GATEWAY_JWT_ISSUER: 'https://sts.internal',
       GATEWAY_POLICY_PUBLIC_KEY_FILE: '/etc/policy.pub.pem',
       GATEWAY_AUDIT_SIGNING_KEY_FILE: '/etc/audit.pem',
     });
     assert.equal(config.port, 8080);
     assert.equal(config.auth.audience, 'residency-gateway');
+    assert.equal(config.auth.issuer, 'https://sts.internal');
+    assert.equal(config.auth.maxLifetimeSeconds, 3600);
+    assert.equal(config.auth.maxRoles, 3);
+    assert.deepEqual(config.json, { maxDepth: 32, maxMembers: 10_000, maxStringBytes: 262_144 });
+    assert.equal(config.rateLimit.windowMs, 10_000);
+    assert.equal(config.rateLimit.perRole['service'], 30_000);
+    assert.equal(config.rateLimit.perRole['auditor'], 3_000);
+    assert.equal(config.rateLimit.anonymous, 1_000);
     assert.deepEqual(config.auth.jwks, { kind: 'file', path: '/etc/jwks.json' });
     const [region] = config.regions;
     assert.ok(region);
@@ -43,6 +52,7 @@ describe('loadGatewayConfig', () => {
         regions: [REGION, { ...REGION, id: 'us-west-2', poolSize: 3 }],
       }),
       GATEWAY_JWKS_URL: 'https://keys.internal/jwks.json',
+      GATEWAY_JWT_ISSUER: 'https://sts.internal',
       GATEWAY_POLICY_PUBLIC_KEY_FILE: '/etc/policy.pub.pem',
       GATEWAY_AUDIT_SIGNING_KEY_FILE: '/etc/audit.pem',
       GATEWAY_DB_POOL_SIZE: '25',
@@ -88,6 +98,47 @@ describe('loadGatewayConfig', () => {
       problemsOf({ GATEWAY_JWKS_FILE: 'x', GATEWAY_TOPOLOGY: '{nope' }).join('\n'),
       /not valid JSON/,
     );
+  });
+
+  it('requires the token issuer, except on a development gateway (which expects its dev tokens)', () => {
+    const env = {
+      GATEWAY_TOPOLOGY: JSON.stringify({ regions: [REGION] }),
+      GATEWAY_JWKS_FILE: '/etc/jwks.json',
+      GATEWAY_POLICY_PUBLIC_KEY_FILE: '/etc/policy.pub.pem',
+      GATEWAY_AUDIT_SIGNING_KEY_FILE: '/etc/audit.pem',
+    };
+    assert.match(problemsOf(env).join('\n'), /GATEWAY_JWT_ISSUER/);
+    assert.match(
+      problemsOf({ ...env, GATEWAY_JWT_ISSUER: 'sts ïnternal' }).join('\n'),
+      /GATEWAY_JWT_ISSUER: must be printable ASCII/,
+    );
+    assert.equal(
+      loadGatewayConfig({ ...env, GATEWAY_DEVELOPMENT: 'true' }).auth.issuer,
+      DEVELOPMENT_ISSUER,
+    );
+    assert.equal(loadGatewayConfig(env, { storesOnly: true }).regions.length, 1);
+  });
+
+  it('reads rate limits per role on top of the defaults, and refuses malformed ones', () => {
+    const env = {
+      GATEWAY_TOPOLOGY: JSON.stringify({ regions: [REGION] }),
+      GATEWAY_JWKS_FILE: '/etc/jwks.json',
+      GATEWAY_JWT_ISSUER: 'sts',
+      GATEWAY_POLICY_PUBLIC_KEY_FILE: '/etc/policy.pub.pem',
+      GATEWAY_AUDIT_SIGNING_KEY_FILE: '/etc/audit.pem',
+    };
+    const config = loadGatewayConfig({
+      ...env,
+      GATEWAY_RATE_LIMIT_ROLES: 'auditor=60, reviewer=5',
+      GATEWAY_RATE_LIMIT_WINDOW_SECONDS: '60',
+    });
+    assert.equal(config.rateLimit.windowMs, 60_000);
+    assert.equal(config.rateLimit.perRole['auditor'], 60);
+    assert.equal(config.rateLimit.perRole['reviewer'], 5);
+    assert.equal(config.rateLimit.perRole['service'], 30_000);
+    const problems = problemsOf({ ...env, GATEWAY_RATE_LIMIT_ROLES: 'auditor=0,legal' }).join('\n');
+    assert.match(problems, /auditor=0 is not role=count/);
+    assert.match(problems, /legal is not role=count/);
   });
 
   it('never echoes a database URL (it carries a password) in its problems', () => {

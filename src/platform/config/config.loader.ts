@@ -6,8 +6,10 @@ import { z } from 'zod';
 import { PROJECT_ROOT } from '../paths.js';
 import { auditConfig, auditEnv } from './audit-config.js';
 import { ConfigError } from './config.error.js';
+import { httpLimitsEnv, jsonLimitsConfig, rateLimitConfig } from './http-limits-config.js';
 import {
   JURISDICTION_PATTERN,
+  PRINTABLE_ASCII,
   REGION_ID_PATTERN,
   type GatewayConfig,
   type JwksSource,
@@ -16,6 +18,19 @@ import {
 
 /** The `aud` service tokens must carry unless GATEWAY_JWT_AUDIENCE says otherwise. */
 export const DEFAULT_AUDIENCE = 'residency-gateway';
+
+/**
+ * The `iss` of development tokens (the local stack, the tests, the dev `token` command): the
+ * issuer a gateway expects when GATEWAY_DEVELOPMENT is set and GATEWAY_JWT_ISSUER is not.
+ * Anywhere else GATEWAY_JWT_ISSUER is required.
+ */
+export const DEVELOPMENT_ISSUER = 'residency-gateway-dev';
+
+/** The longest a service token may live (`exp - iat`) unless GATEWAY_JWT_MAX_LIFETIME_SECONDS says otherwise. */
+export const DEFAULT_MAX_LIFETIME_SECONDS = 3600;
+
+/** The most roles one service token may carry unless GATEWAY_JWT_MAX_ROLES says otherwise. */
+export const DEFAULT_MAX_ROLES = 3;
 
 /** `true`/`1`/`yes` or `false`/`0`/`no` (default false); anything else is an error. */
 const booleanFlag = z
@@ -45,7 +60,20 @@ const envSchema = z.object({
   GATEWAY_JWKS_FILE: z.string().min(1).optional(),
   GATEWAY_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   GATEWAY_JWT_AUDIENCE: z.string().min(1).default(DEFAULT_AUDIENCE),
+  GATEWAY_JWT_ISSUER: z
+    .string()
+    .max(256)
+    .regex(PRINTABLE_ASCII, 'must be printable ASCII without spaces')
+    .optional(),
   GATEWAY_JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  GATEWAY_JWT_MAX_LIFETIME_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(86_400)
+    .default(DEFAULT_MAX_LIFETIME_SECONDS),
+  GATEWAY_JWT_MAX_ROLES: z.coerce.number().int().min(1).max(16).default(DEFAULT_MAX_ROLES),
+  ...httpLimitsEnv,
   GATEWAY_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   GATEWAY_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
   GATEWAY_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
@@ -264,6 +292,14 @@ export function loadGatewayConfig(
       'GATEWAY_POLICY_BUNDLE: bundles are fetched over https:// (set GATEWAY_POLICY_ALLOW_HTTP=true for local development only)',
     );
   }
+  const issuer =
+    values.GATEWAY_JWT_ISSUER ?? (values.GATEWAY_DEVELOPMENT ? DEVELOPMENT_ISSUER : undefined);
+  if (options.storesOnly !== true && issuer === undefined) {
+    problems.push(
+      'service tokens must name their issuer: set GATEWAY_JWT_ISSUER to the `iss` your token issuer signs with',
+    );
+  }
+  const rateLimit = rateLimitConfig(values, problems);
   const querySecret = cursorSecret(values, problems);
   const audit = auditConfig(values, resolvePath, problems);
   if (
@@ -285,10 +321,15 @@ export function loadGatewayConfig(
     logLevel: values.GATEWAY_LOG_LEVEL,
     logFormat: values.GATEWAY_LOG_FORMAT,
     bodyLimitBytes: values.GATEWAY_BODY_LIMIT_BYTES,
+    json: jsonLimitsConfig(values),
+    rateLimit,
     auth: {
       jwks,
       audience: values.GATEWAY_JWT_AUDIENCE,
+      issuer: issuer ?? '',
       clockToleranceSeconds: values.GATEWAY_JWT_CLOCK_TOLERANCE_SECONDS,
+      maxLifetimeSeconds: values.GATEWAY_JWT_MAX_LIFETIME_SECONDS,
+      maxRoles: values.GATEWAY_JWT_MAX_ROLES,
     },
     database: {
       connectTimeoutMs: values.GATEWAY_DB_CONNECT_TIMEOUT_MS,

@@ -1,6 +1,8 @@
 /** Region ids look like AWS region names so they can be embedded in self-routing subject ids. */
 export const REGION_ID_PATTERN = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 export const JURISDICTION_PATTERN = /^[A-Z]{2,8}$/;
+/** Printable ASCII without spaces: what identifiers from tokens (service, issuer, region) may hold. */
+export const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 
 export interface RegionConfig {
   /** e.g. `us-east-1`. */
@@ -31,6 +33,30 @@ export interface RegionConfig {
 export type JwksSource =
   { readonly kind: 'file'; readonly path: string } | { readonly kind: 'url'; readonly url: string };
 
+/** How far a JSON body may nest and how much it may hold; checked on the raw bytes. */
+export interface JsonStructureLimits {
+  /** Nested objects and arrays, the outermost counting 1. */
+  readonly maxDepth: number;
+  /** Object members plus array items, all levels together. */
+  readonly maxMembers: number;
+  /** Longest string (key or value), in bytes as sent (escapes included). */
+  readonly maxStringBytes: number;
+}
+
+/**
+ * Requests per window, per caller and per route pattern, in each gateway process. A caller is
+ * the authenticated service (token subject) or, without a valid token, the client address.
+ */
+export interface RateLimitConfig {
+  readonly windowMs: number;
+  /** By role; a caller with several roles gets the largest of theirs. */
+  readonly perRole: Readonly<Record<string, number>>;
+  /** For a role listed nowhere in `perRole`. */
+  readonly otherRoles: number;
+  /** Per client address, for requests without a valid token. */
+  readonly anonymous: number;
+}
+
 export interface GatewayConfig {
   readonly host: string;
   readonly port: number;
@@ -46,12 +72,22 @@ export interface GatewayConfig {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Logs as JSON lines (production) or human-readable (local). */
   readonly logFormat: 'json' | 'pretty';
+  /** Largest request body of any route (a route may set a smaller one); larger ones get 413. */
   readonly bodyLimitBytes: number;
+  /** Structure limits every JSON body is checked against before it is parsed. */
+  readonly json: JsonStructureLimits;
+  readonly rateLimit: RateLimitConfig;
   readonly auth: {
     readonly jwks: JwksSource;
     readonly audience: string;
-    /** Leeway for `exp`/`nbf`, in seconds. */
+    /** The `iss` every service token must carry. */
+    readonly issuer: string;
+    /** Leeway for `exp`/`nbf`/`iat`, in seconds. */
     readonly clockToleranceSeconds: number;
+    /** Most a token may live: `exp - iat` above this is refused. */
+    readonly maxLifetimeSeconds: number;
+    /** Most roles one token may carry. */
+    readonly maxRoles: number;
   };
   readonly database: {
     readonly connectTimeoutMs: number;

@@ -23,6 +23,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly rateLimited = new Counter({
+    name: 'gateway_rate_limited_total',
+    help: 'Requests refused with 429 (before any decision or store access), by route pattern and caller kind (service or anonymous).',
+    labelNames: ['route', 'caller'] as const,
+    registers: [this.registry],
+  });
+
   readonly storeErrors = new Counter({
     name: 'gateway_store_errors_total',
     help: 'Errors talking to a regional store, by region and kind (unavailable or query).',

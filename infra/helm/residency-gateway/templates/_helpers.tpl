@@ -29,6 +29,22 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: /etc/residency/jwks/jwks.json
 - name: GATEWAY_JWT_AUDIENCE
   value: {{ .Values.auth.audience | quote }}
+- name: GATEWAY_JWT_ISSUER
+  value: {{ required "auth.issuer is required: the iss of your token issuer" .Values.auth.issuer | quote }}
+- name: GATEWAY_JWT_MAX_LIFETIME_SECONDS
+  value: {{ .Values.auth.maxLifetimeSeconds | quote }}
+- name: GATEWAY_JWT_MAX_ROLES
+  value: {{ .Values.auth.maxRoles | quote }}
+- name: GATEWAY_RATE_LIMIT_WINDOW_SECONDS
+  value: {{ .Values.rateLimit.windowSeconds | quote }}
+{{- if .Values.rateLimit.roles }}
+- name: GATEWAY_RATE_LIMIT_ROLES
+  value: {{ .Values.rateLimit.roles | quote }}
+{{- end }}
+- name: GATEWAY_RATE_LIMIT_OTHER_ROLES
+  value: {{ .Values.rateLimit.otherRoles | quote }}
+- name: GATEWAY_RATE_LIMIT_ANONYMOUS
+  value: {{ .Values.rateLimit.anonymous | quote }}
 - name: GATEWAY_POLICY_BUNDLE
   value: {{ .Values.policy.bundlePath | quote }}
 - name: GATEWAY_POLICY_PUBLIC_KEY_FILE
