@@ -76,7 +76,11 @@ describe('attack: signed tokens shaped to get more than they should', () => {
       body: { country: 'DE' },
     });
     assert.equal(response.status, 201, response.text);
-    const auditor = await forge.withClaims({ roles: ['auditor'], exp: now() + MAX_LIFETIME });
+    const auditor = await forge.withClaims({
+      roles: ['auditor'],
+      region: 'eu-central-1',
+      exp: now() + MAX_LIFETIME,
+    });
     const log = await gateway.request('GET', '/v1/audit/decisions?region=eu-central-1', {
       token: auditor,
     });
