@@ -11,6 +11,7 @@ import { ProblemFilter } from './platform/http/problem.filter.js';
 import { installRateLimit } from './platform/http/rate-limit.js';
 import { requestIdFor } from './platform/http/request-id.js';
 import { observeRequests } from './platform/http/request-observer.js';
+import { frameworkErrorHandler } from './platform/http/framework-errors.js';
 import { createValidationPipe } from './platform/http/validation.pipe.js';
 import { GatewayLogger, createRootLogger } from './platform/logging/gateway-logger.js';
 import { GatewayMetrics } from './platform/metrics/gateway-metrics.js';
@@ -33,6 +34,7 @@ export async function createGatewayApp(
   const logger = new GatewayLogger(root);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
+    frameworkErrors: frameworkErrorHandler(logger),
     genReqId: requestIdFor,
     logger: false,
     return503OnClosing: true,

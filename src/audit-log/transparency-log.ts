@@ -168,7 +168,12 @@ export class TransparencyLog implements OnApplicationBootstrap, OnApplicationShu
     region: string,
     note: string,
   ): Promise<{ treeSize: number; witnesses: string[] }> {
-    const parsed = parseNote(note);
+    let parsed: ReturnType<typeof parseNote>;
+    try {
+      parsed = parseNote(note);
+    } catch {
+      throw new CosignatureRejectedError('the body is not a signed note (C2SP signed-note)');
+    }
     const stored = await this.storedCheckpointWithText(manager, parsed.text);
     if (stored === undefined)
       throw new CosignatureRejectedError('the note is not a checkpoint this log signed');

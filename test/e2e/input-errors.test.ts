@@ -145,6 +145,33 @@ describe('bad input gets a clear problem+json answer and writes nothing', () => 
     assert.equal(response.body.region, 'ap-south-1');
   });
 
+  it('found by fuzzing: a repeated query parameter and a null body member → 400, not 500', async () => {
+    const repeated = await gateway.request<Problem>(
+      'GET',
+      '/v1/subjects/s1.us-east-1.0123456789abcdefghjkmnpqrs/records/profile/main?fields=email&fields=phone',
+      { token },
+    );
+    assertProblem(repeated, 400, 'invalid_request');
+    assert.match(repeated.body.detail ?? '', /fields parameter once/);
+    for (const body of [
+      { collection: 'profile', where: { username: 'x' }, cursor: null },
+      { collection: 'profile', where: { username: 'x' }, fields: null },
+    ]) {
+      const nulled = await gateway.request<Problem>('POST', '/v1/query', { token, body });
+      assertProblem(nulled, 400, 'invalid_request');
+      assert.match(nulled.body.errors?.[0]?.problems[0] ?? '', /must not be null/);
+    }
+  });
+
+  it('found by fuzzing: a path segment over the router limit → 414 uri_too_long as problem+json', async () => {
+    const long = await gateway.request<Problem>(
+      'GET',
+      `/v1/subjects/s1.us-east-1.0123456789abcdefghjkmnpqrs/records/profile/${'x'.repeat(600)}`,
+      { token },
+    );
+    assertProblem(long, 414, 'uri_too_long');
+  });
+
   it('an unknown route → 404 route_not_found', async () => {
     assertProblem(
       await gateway.request('GET', '/v1/nothing-here', { token }),
