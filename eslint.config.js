@@ -41,11 +41,12 @@ export default tseslint.config(
   },
   {
     // The config loader is the one place that reads the environment; the local stack and the
-    // test harness build an environment for child processes.
+    // test harness build an environment for child processes; the fuzz run reads its knobs.
     files: [
       'src/platform/config/config.loader.ts',
       'tools/**/*.ts',
       'test/harness/**/*.ts',
+      'test/fuzz/**/*.ts',
       'bench/**/*.ts',
     ],
     rules: { 'no-restricted-properties': 'off' },
