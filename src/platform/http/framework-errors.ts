@@ -29,6 +29,7 @@ function translate(error: Error & { code?: string }): unknown {
       return new DomainError('uri_too_long', 414, 'URI too long', {
         detail: 'A path segment of the URL is longer than the gateway accepts.',
       });
+    case undefined:
     default:
       return error;
   }
