@@ -6,10 +6,24 @@ import { KmsRegistry } from '../keys/kms-registry.js';
 import { metricsText } from '../platform/metrics/cluster-metrics.js';
 import { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
 import { PolicyService } from '../policy/policy.service.js';
-import { RegionRouter } from '../regions/region-router.js';
+import { RegionRouter, type RegionProbe } from '../regions/region-router.js';
 
 /** How long readiness waits for each store before calling it unavailable. */
 const PROBE_TIMEOUT_MS = 1000;
+
+const REGION_STATES = ['ok', 'degraded', 'unavailable'] as const;
+type RegionState = (typeof REGION_STATES)[number];
+
+interface RegionHealth {
+  readonly region: string;
+  readonly state: RegionState;
+  readonly dependency?: 'store' | 'kms';
+  readonly jurisdiction: string;
+  readonly store: 'ok' | 'unavailable';
+  readonly storeBreaker: string;
+  readonly latencyMs: number;
+  readonly kms: 'ok' | 'failing' | 'untested';
+}
 
 @ApiExcludeController()
 @PublicRoute()
@@ -29,17 +43,19 @@ export class HealthController {
   }
 
   /**
-   * Readiness: a verified policy bundle is loaded and every region's store answers (503
-   * otherwise), plus each region's KMS
-   * as last seen. KMS does not gate readiness: a KMS outage already fails that region's
-   * requests closed (503 kms_unavailable), and a pod taken out of rotation would never see
-   * the KMS recover.
+   * Readiness: this process can serve — a verified policy bundle is loaded and at least one
+   * region's store answers. One region's outage never takes the whole gateway out of rotation
+   * (the other regions keep serving; that region's requests fail closed with 503 on their own).
+   * Each region's state is in the body and in `gateway_region_state`: `unavailable` (its store
+   * does not answer), `degraded` (its store answers but its KMS is failing, or a breaker is not
+   * closed), `ok`; `dependency` names what is wrong.
    */
   @Get('readyz')
   async readyz(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const probes = await this.router.probe(PROBE_TIMEOUT_MS);
     const policy = this.policy.status();
-    const ready = policy.loaded && probes.every((probe) => probe.store === 'ok');
+    const regions = probes.map((probe) => this.regionHealth(probe));
+    const ready = policy.loaded && regions.some((region) => region.state !== 'unavailable');
     void reply.status(ready ? 200 : 503);
     return {
       status: ready ? 'ready' : 'not_ready',
@@ -50,17 +66,31 @@ export class HealthController {
         bundleHash: policy.bundleHash,
         loadedAt: policy.loadedAt,
       },
-      regions: Object.fromEntries(
-        probes.map((p) => [
-          p.region,
-          {
-            jurisdiction: p.jurisdiction,
-            store: p.store,
-            latencyMs: p.latencyMs,
-            kms: this.kms.forRegion(p.region).status(),
-          },
-        ]),
-      ),
+      regions: Object.fromEntries(regions.map(({ region, ...health }) => [region, health])),
+    };
+  }
+
+  private regionHealth(probe: RegionProbe): RegionHealth {
+    const kms = this.kms.forRegion(probe.region).status();
+    const [state, dependency]: [RegionState, 'store' | 'kms' | undefined] =
+      probe.store === 'unavailable'
+        ? ['unavailable', 'store']
+        : probe.breaker !== 'closed'
+          ? ['degraded', 'store']
+          : kms === 'failing'
+            ? ['degraded', 'kms']
+            : ['ok', undefined];
+    for (const each of REGION_STATES)
+      this.metrics.regionState.set({ region: probe.region, state: each }, each === state ? 1 : 0);
+    return {
+      region: probe.region,
+      state,
+      ...(dependency === undefined ? {} : { dependency }),
+      jurisdiction: probe.jurisdiction,
+      store: probe.store,
+      storeBreaker: probe.breaker,
+      latencyMs: probe.latencyMs,
+      kms,
     };
   }
 

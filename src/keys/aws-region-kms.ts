@@ -7,6 +7,8 @@ import {
 } from '@aws-sdk/client-kms';
 import type { GatewayConfig, RegionConfig } from '../platform/config/gateway-config.js';
 import type { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
+import { BreakerOpenError, CircuitBreaker } from '../platform/resilience/circuit-breaker.js';
+import { DeadlineExceededError, withDeadline } from '../platform/resilience/deadline.js';
 import { ForeignKmsKeyError, KmsUnavailableError, WrappedKeyIntegrityError } from './kms.errors.js';
 import type { DataKey, KmsContext, RegionKms } from './region-kms.js';
 
@@ -55,33 +57,47 @@ export class AwsRegionKms implements RegionKms {
   /** The pinned client: exposed so tests can prove a foreign key id never leaves the process. */
   readonly client: KMSClient;
   private lastOutcome: 'ok' | 'failing' | 'untested' = 'untested';
+  private readonly timeoutMs: number;
+  private readonly breaker: CircuitBreaker;
 
   constructor(
     config: RegionConfig,
     keys: Pick<GatewayConfig['keys'], 'kmsTimeoutMs' | 'staticCredentials'>,
     private readonly metrics: GatewayMetrics,
+    breakers: GatewayConfig['breakers'] = { failureThreshold: 5, openMs: 2000 },
   ) {
     this.region = config.id;
     this.keyId = config.kmsKeyId;
-    const timeoutMs = keys.kmsTimeoutMs;
+    this.timeoutMs = keys.kmsTimeoutMs;
     this.client = new KMSClient({
       region: config.id,
       ...(config.kmsEndpoint === undefined ? {} : { endpoint: config.kmsEndpoint }),
       ...(keys.staticCredentials === undefined ? {} : { credentials: keys.staticCredentials }),
+      // A retry happens only within the call's one deadline (below).
       maxAttempts: 2,
-      requestHandler: { connectionTimeout: Math.min(timeoutMs, 1000), requestTimeout: timeoutMs },
+      requestHandler: {
+        connectionTimeout: Math.min(this.timeoutMs, 1000),
+        requestTimeout: this.timeoutMs,
+      },
     });
     pinClientToKey(this.client, this.region, this.keyId);
+    const labels = { dependency: 'kms', region: this.region };
+    metrics.breakerState.set(labels, 0);
+    this.breaker = new CircuitBreaker(`kms:${this.region}`, breakers, (to) => {
+      metrics.breakerState.set(labels, to === 'closed' ? 0 : to === 'half_open' ? 1 : 2);
+      metrics.breakerTransitions.inc({ ...labels, to });
+    });
   }
 
   async generateDataKey(context: KmsContext): Promise<DataKey> {
-    const output = await this.call('GenerateDataKey', () =>
+    const output = await this.call('GenerateDataKey', (abortSignal) =>
       this.client.send(
         new GenerateDataKeyCommand({
           KeyId: this.keyId,
           KeySpec: 'AES_256',
           EncryptionContext: { ...context },
         }),
+        { abortSignal },
       ),
     );
     if (output.Plaintext === undefined || output.CiphertextBlob === undefined) {
@@ -94,13 +110,14 @@ export class AwsRegionKms implements RegionKms {
   }
 
   async decrypt(wrapped: Buffer, context: KmsContext): Promise<Buffer> {
-    const output = await this.call('Decrypt', () =>
+    const output = await this.call('Decrypt', (abortSignal) =>
       this.client.send(
         new DecryptCommand({
           KeyId: this.keyId,
           CiphertextBlob: wrapped,
           EncryptionContext: { ...context },
         }),
+        { abortSignal },
       ),
     );
     if (output.Plaintext === undefined) throw new KmsUnavailableError(this.region);
@@ -109,7 +126,7 @@ export class AwsRegionKms implements RegionKms {
 
   async reEncrypt(wrapped: Buffer, context: KmsContext): Promise<Buffer> {
     try {
-      const output = await this.call('ReEncrypt', () =>
+      const output = await this.call('ReEncrypt', (abortSignal) =>
         this.client.send(
           new ReEncryptCommand({
             CiphertextBlob: wrapped,
@@ -118,6 +135,7 @@ export class AwsRegionKms implements RegionKms {
             DestinationKeyId: this.keyId,
             DestinationEncryptionContext: { ...context },
           }),
+          { abortSignal },
         ),
       );
       if (output.CiphertextBlob === undefined) throw new KmsUnavailableError(this.region);
@@ -128,13 +146,14 @@ export class AwsRegionKms implements RegionKms {
     // A KMS without ReEncrypt: unwrap and wrap again, keeping the plaintext only briefly.
     const plaintext = await this.decrypt(wrapped, context);
     try {
-      const output = await this.call('Encrypt', () =>
+      const output = await this.call('Encrypt', (abortSignal) =>
         this.client.send(
           new EncryptCommand({
             KeyId: this.keyId,
             Plaintext: plaintext,
             EncryptionContext: { ...context },
           }),
+          { abortSignal },
         ),
       );
       if (output.CiphertextBlob === undefined) throw new KmsUnavailableError(this.region);
@@ -148,23 +167,57 @@ export class AwsRegionKms implements RegionKms {
     return this.lastOutcome;
   }
 
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    this.metrics.kmsCalls.inc({ region: this.region, operation });
+  /** The region KMS's circuit breaker: open while it is down or hung. */
+  breakerState(): CircuitBreaker['state'] {
+    return this.breaker.state;
+  }
+
+  /**
+   * One KMS operation under one deadline (retries included) and the region's breaker: a KMS
+   * that refuses, fails or hangs costs a caller at most the timeout, and once the breaker is
+   * open, nothing — the request fails closed at once with 503 kms_unavailable.
+   */
+  private async call<T>(operation: string, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
     try {
-      const output = await send();
+      const output = await this.breaker.run(
+        () => {
+          this.metrics.kmsCalls.inc({ region: this.region, operation });
+          return withDeadline(`kms:${this.region}`, this.timeoutMs, send);
+        },
+        (error) => isAvailabilityFailure(error),
+      );
       this.lastOutcome = 'ok';
       return output;
     } catch (error) {
+      if (error instanceof BreakerOpenError) {
+        this.lastOutcome = 'failing';
+        throw new KmsUnavailableError(this.region, error);
+      }
       this.metrics.kmsErrors.inc({ region: this.region, operation });
       if (error instanceof ForeignKmsKeyError || isUnsupported(error)) throw error;
-      const name = error instanceof Error ? error.name : '';
-      if (INTEGRITY_ERRORS.has(name)) throw new WrappedKeyIntegrityError(error);
+      if (isIntegrityFailure(error)) throw new WrappedKeyIntegrityError(error);
       this.lastOutcome = 'failing';
-      // Unreachable, throttled, disabled or deleted key, access denied: the region cannot be
-      // served now. Fail closed.
+      // Unreachable, hung, throttled, disabled or deleted key, access denied: the region cannot
+      // be served now. Fail closed.
       throw new KmsUnavailableError(this.region, error);
     }
   }
+}
+
+function isIntegrityFailure(error: unknown): boolean {
+  return error instanceof Error && INTEGRITY_ERRORS.has(error.name);
+}
+
+/** Whether an error says the KMS is unavailable (what the breaker counts). */
+function isAvailabilityFailure(error: unknown): boolean {
+  if (error instanceof DeadlineExceededError) return true;
+  if (error instanceof ForeignKmsKeyError || isUnsupported(error) || isIntegrityFailure(error))
+    return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode;
+  // A 4xx other than throttling is an answer about this request, not about the KMS's health.
+  if (status !== undefined && status >= 400 && status < 500 && status !== 429) return false;
+  return true;
 }
 
 /** Copies key material out of an SDK response and zeroes the response's copy. */

@@ -11,7 +11,10 @@ export class KmsRegistry {
   static fromConfig(config: GatewayConfig, metrics: GatewayMetrics): KmsRegistry {
     return new KmsRegistry(
       new Map(
-        config.regions.map((region) => [region.id, new AwsRegionKms(region, config.keys, metrics)]),
+        config.regions.map((region) => [
+          region.id,
+          new AwsRegionKms(region, config.keys, metrics, config.breakers),
+        ]),
       ),
     );
   }

@@ -1,8 +1,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { RegionConfig } from '../platform/config/gateway-config.js';
+import type { GatewayConfig, RegionConfig } from '../platform/config/gateway-config.js';
 import { DomainError, RegionUnavailableError } from '../platform/errors/domain-error.js';
 import type { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
 import { isStoreUnavailable } from '../platform/database/store-errors.js';
+import {
+  BreakerOpenError,
+  CircuitBreaker,
+  type BreakerState,
+} from '../platform/resilience/circuit-breaker.js';
 import {
   readStoreIdentity,
   runtimeRoleProblem,
@@ -20,6 +25,8 @@ export interface LocalRegionRoute {
   readonly kind: 'local';
   readonly region: RegionConfig;
   readonly dataSource: DataSource;
+  /** Open while the store is down or hung: its requests fail fast instead of queueing. */
+  readonly breaker: CircuitBreaker;
 }
 
 export type RegionRoute = LocalRegionRoute;
@@ -36,8 +43,11 @@ export interface RegionProbe {
   readonly region: string;
   readonly jurisdiction: string;
   readonly store: 'ok' | 'unavailable';
+  readonly breaker: BreakerState;
   readonly latencyMs: number;
 }
+
+const DEFAULT_BREAKERS: GatewayConfig['breakers'] = { failureThreshold: 5, openMs: 2000 };
 
 /**
  * The only way to reach a regional store. Hands out the route for a region and fails closed
@@ -59,6 +69,7 @@ export class RegionRouter {
     topology: RegionTopology,
     dataSources: ReadonlyMap<string, DataSource>,
     metrics: GatewayMetrics,
+    breakers: GatewayConfig['breakers'] = DEFAULT_BREAKERS,
   ): Promise<RegionRouter> {
     const routes = new Map<string, LocalRegionRoute>();
     const problems: string[] = [];
@@ -69,7 +80,12 @@ export class RegionRouter {
           problems.push(`region ${region.id} has no store configured`);
           return;
         }
-        routes.set(region.id, { kind: 'local', region, dataSource });
+        routes.set(region.id, {
+          kind: 'local',
+          region,
+          dataSource,
+          breaker: storeBreaker(region.id, breakers, metrics),
+        });
         try {
           await dataSource.initialize();
         } catch (error) {
@@ -109,7 +125,7 @@ export class RegionRouter {
   async transaction<T>(regionId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const route = this.route(regionId);
     try {
-      return await route.dataSource.transaction(work);
+      return await route.breaker.run(() => route.dataSource.transaction(work), isStoreUnavailable);
     } catch (error) {
       throw this.storeFailure(route.region.id, error);
     }
@@ -119,7 +135,7 @@ export class RegionRouter {
   async read<T>(regionId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const route = this.route(regionId);
     try {
-      return await work(route.dataSource.manager);
+      return await route.breaker.run(() => work(route.dataSource.manager), isStoreUnavailable);
     } catch (error) {
       throw this.storeFailure(route.region.id, error);
     }
@@ -128,7 +144,7 @@ export class RegionRouter {
   /** Round-trips `SELECT 1` to every store, each bounded by `timeoutMs`. */
   async probe(timeoutMs: number): Promise<RegionProbe[]> {
     return Promise.all(
-      [...this.routes.values()].map(async ({ region, dataSource }) => {
+      [...this.routes.values()].map(async ({ region, dataSource, breaker }) => {
         const started = performance.now();
         let store: RegionProbe['store'] = 'ok';
         try {
@@ -138,7 +154,13 @@ export class RegionRouter {
           this.metrics.storeErrors.inc({ region: region.id, kind: 'unavailable' });
         }
         const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-        return { region: region.id, jurisdiction: region.jurisdiction, store, latencyMs };
+        return {
+          region: region.id,
+          jurisdiction: region.jurisdiction,
+          store,
+          breaker: breaker.state,
+          latencyMs,
+        };
       }),
     );
   }
@@ -157,11 +179,28 @@ export class RegionRouter {
   }
 
   private storeFailure(regionId: string, error: unknown): unknown {
+    if (error instanceof BreakerOpenError) {
+      this.metrics.storeErrors.inc({ region: regionId, kind: 'unavailable' });
+      return new RegionUnavailableError(regionId, error);
+    }
     if (!(error instanceof Error) || error instanceof DomainError) return error;
     const unavailable = isStoreUnavailable(error);
     this.metrics.storeErrors.inc({ region: regionId, kind: unavailable ? 'unavailable' : 'query' });
     return unavailable ? new RegionUnavailableError(regionId, error) : error;
   }
+}
+
+function storeBreaker(
+  regionId: string,
+  options: GatewayConfig['breakers'],
+  metrics: GatewayMetrics,
+): CircuitBreaker {
+  const labels = { dependency: 'store', region: regionId };
+  metrics.breakerState.set(labels, 0);
+  return new CircuitBreaker(`store:${regionId}`, options, (to) => {
+    metrics.breakerState.set(labels, to === 'closed' ? 0 : to === 'half_open' ? 1 : 2);
+    metrics.breakerTransitions.inc({ ...labels, to });
+  });
 }
 
 function errorCode(error: unknown): string {

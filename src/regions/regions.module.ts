@@ -16,12 +16,13 @@ import { RegionTopology } from './region-topology.js';
     },
     {
       provide: RegionRouter,
-      inject: [RegionTopology, REGION_DATA_SOURCES, GatewayMetrics],
+      inject: [RegionTopology, REGION_DATA_SOURCES, GatewayMetrics, GATEWAY_CONFIG],
       useFactory: (
         topology: RegionTopology,
         dataSources: ReadonlyMap<string, DataSource>,
         metrics: GatewayMetrics,
-      ) => RegionRouter.open(topology, dataSources, metrics),
+        config: GatewayConfig,
+      ) => RegionRouter.open(topology, dataSources, metrics, config.breakers),
     },
   ],
   exports: [RegionTopology, RegionRouter],

@@ -9,7 +9,10 @@ import { TEST_REGIONS, TestRegions } from '../harness/test-regions.js';
 
 interface Readiness {
   status: string;
-  regions: Record<string, { jurisdiction: string; store: string; latencyMs: number }>;
+  regions: Record<
+    string,
+    { jurisdiction: string; store: string; state: string; dependency?: string; latencyMs: number }
+  >;
 }
 
 describe('health, readiness and metrics', () => {
@@ -82,14 +85,17 @@ describe('health, readiness and metrics', () => {
       assert.ok(!metrics.includes(id), 'a subject id reached the metrics');
   });
 
-  it('when a region’s store goes down: readiness 503 for that region, writes there 503, other regions unaffected', async () => {
+  it('when a region’s store goes down: still ready (the others serve), that region unavailable by name, writes there 503, other regions unaffected', async () => {
     await euServer.stop();
 
     const ready = await gateway.request<Readiness>('GET', '/readyz');
-    assert.equal(ready.status, 503);
-    assert.equal(ready.body.status, 'not_ready');
+    assert.equal(ready.status, 200, 'one region down must not take the gateway out of rotation');
+    assert.equal(ready.body.status, 'ready');
     assert.equal(ready.body.regions['eu-central-1']?.store, 'unavailable');
+    assert.equal(ready.body.regions['eu-central-1'].state, 'unavailable');
+    assert.equal(ready.body.regions['eu-central-1'].dependency, 'store');
     assert.equal(ready.body.regions['us-east-1']?.store, 'ok');
+    assert.equal(ready.body.regions['us-east-1'].state, 'ok');
 
     const eu = await gateway.request<{ code: string; region: string }>('POST', '/v1/subjects', {
       token,
@@ -108,6 +114,8 @@ describe('health, readiness and metrics', () => {
       metrics,
       /gateway_store_errors_total\{region="eu-central-1",kind="unavailable"\} [1-9]/,
     );
+    assert.match(metrics, /gateway_region_state\{region="eu-central-1",state="unavailable"\} 1/);
+    assert.match(metrics, /gateway_region_state\{region="us-east-1",state="ok"\} 1/);
   });
 
   it('keeps subject ids out of every log line', () => {

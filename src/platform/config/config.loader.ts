@@ -89,6 +89,8 @@ const envSchema = z.object({
   GATEWAY_CURSOR_SECRET_FILE: z.string().min(1).optional(),
   ...auditEnv,
   GATEWAY_KMS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
+  GATEWAY_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  GATEWAY_BREAKER_OPEN_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
   GATEWAY_KEY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   GATEWAY_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   GATEWAY_BLIND_INDEX_BYTES: z.coerce.number().int().min(1).max(32).default(16),
@@ -334,6 +336,10 @@ export function loadGatewayConfig(
     database: {
       connectTimeoutMs: values.GATEWAY_DB_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: values.GATEWAY_DB_STATEMENT_TIMEOUT_MS,
+    },
+    breakers: {
+      failureThreshold: values.GATEWAY_BREAKER_FAILURES,
+      openMs: values.GATEWAY_BREAKER_OPEN_MS,
     },
     policy: {
       bundleSource: /^https?:\/\//.test(values.GATEWAY_POLICY_BUNDLE)

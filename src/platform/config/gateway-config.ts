@@ -91,7 +91,15 @@ export interface GatewayConfig {
   };
   readonly database: {
     readonly connectTimeoutMs: number;
+    /** Per statement: enforced by the store and, in case the store hangs, by the client. */
     readonly statementTimeoutMs: number;
+  };
+  /** Circuit breakers, one per dependency (KMS, store) per region. */
+  readonly breakers: {
+    /** Consecutive availability failures that open a breaker. */
+    readonly failureThreshold: number;
+    /** How long an open breaker fails fast before one probe call goes through. */
+    readonly openMs: number;
   };
   readonly query: {
     /** How long one region may take to answer a cross-border query before it is `unavailable`. */

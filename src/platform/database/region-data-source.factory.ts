@@ -1,9 +1,13 @@
 import { DataSource, type DataSourceOptions, type EntitySchema } from 'typeorm';
 import type { GatewayConfig, RegionConfig } from '../config/gateway-config.js';
+import { HangSafeClient } from './hang-safe-client.js';
 import { MIGRATIONS } from './schema.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own type
 export type EntityClass = Function | EntitySchema;
+
+/** How much longer than the store's own statement timeout the client waits for an answer. */
+const CLIENT_TIMEOUT_GRACE_MS = 250;
 
 /** The TypeORM options of one region's store: its pool, timeouts, migrations; never `synchronize`. */
 export function regionDataSourceOptions(
@@ -31,6 +35,10 @@ export function regionDataSourceOptions(
     extra: {
       statement_timeout: database.statementTimeoutMs,
       idle_in_transaction_session_timeout: database.statementTimeoutMs,
+      // The store enforces statement_timeout; a store that hangs enforces nothing, so the
+      // client gives up a little later and hangs up (HangSafeClient).
+      query_timeout: database.statementTimeoutMs + CLIENT_TIMEOUT_GRACE_MS,
+      Client: HangSafeClient,
     },
   };
 }

@@ -27,7 +27,7 @@ export function isStoreUnavailable(error: unknown): boolean {
     if (driverError !== undefined && driverError !== current && isStoreUnavailable(driverError))
       return true;
     if (
-      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(
         current.message,
       )
     ) {

@@ -93,6 +93,27 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly breakerState = new Gauge({
+    name: 'gateway_circuit_breaker_state',
+    help: 'Circuit breaker per dependency (kms, store) per region: 0 closed, 1 half open, 2 open.',
+    labelNames: ['dependency', 'region'] as const,
+    registers: [this.registry],
+  });
+
+  readonly breakerTransitions = new Counter({
+    name: 'gateway_circuit_breaker_transitions_total',
+    help: 'Circuit breaker state changes per dependency per region, by the state entered.',
+    labelNames: ['dependency', 'region', 'to'] as const,
+    registers: [this.registry],
+  });
+
+  readonly regionState = new Gauge({
+    name: 'gateway_region_state',
+    help: 'Each region as the last readiness probe saw it: 1 for its current state (ok, degraded, unavailable), 0 for the others.',
+    labelNames: ['region', 'state'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
   }

@@ -1,0 +1,267 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { TcpFaultProxy } from '../../tools/faults/tcp-fault-proxy.js';
+import { createSubject, recordPath } from '../harness/subjects.js';
+import { TestGateway } from '../harness/test-gateway.js';
+import { TestRegions } from '../harness/test-regions.js';
+
+/**
+ * One region's dependency hangs, dies or slows down — through a TCP proxy on loopback in front
+ * of eu-central-1's real KMS endpoint and real PostgreSQL — while the other regions carry on.
+ * Each affected request fails closed with its stable 503 within its timeout (never hangs), the
+ * other regions keep serving, readiness stays ready and names the sick dependency, nothing is
+ * half written, and service is back within seconds of healing.
+ */
+const KMS_TIMEOUT_MS = 1000;
+const STATEMENT_TIMEOUT_MS = 1500;
+const CONNECT_TIMEOUT_MS = 1000;
+/** What the client allows beyond the store's statement timeout (HangSafeClient's grace). */
+const CLIENT_GRACE_MS = 250;
+const SLACK_MS = 100;
+const EU = 'eu-central-1';
+
+interface Problem {
+  code: string;
+  region?: string;
+}
+
+interface Readiness {
+  status: string;
+  regions: Record<string, { state: string; dependency?: string }>;
+}
+
+interface Outcome {
+  readonly status: number;
+  readonly ms: number;
+  readonly code: string | undefined;
+}
+
+describe('faults: one region’s dependency hangs, dies or slows down', () => {
+  let regions: TestRegions;
+  let kmsProxy: TcpFaultProxy;
+  let storeProxy: TcpFaultProxy;
+  let gateway: TestGateway;
+  let token: string;
+  let euSubject: string;
+  let usSubject: string;
+
+  before(async () => {
+    regions = await TestRegions.create();
+    const eu = regions.get(EU);
+    const storeUrl = new URL(eu.databaseUrl);
+    storeProxy = await TcpFaultProxy.start({
+      host: storeUrl.hostname,
+      port: Number(storeUrl.port),
+    });
+    const kmsUrl = new URL(eu.kmsEndpoint ?? '');
+    kmsProxy = await TcpFaultProxy.start({ host: kmsUrl.hostname, port: Number(kmsUrl.port) });
+    const topology = regions.regions.map((region) => ({
+      id: region.id,
+      jurisdiction: region.jurisdiction,
+      databaseUrl: region.id === EU ? storeProxy.route(region.databaseUrl) : region.databaseUrl,
+      migrationDatabaseUrl: region.migrationDatabaseUrl,
+      kmsKeyId: region.kmsKeyId,
+      kmsEndpoint: region.id === EU ? kmsProxy.route(region.kmsEndpoint ?? '') : region.kmsEndpoint,
+      poolSize: region.poolSize,
+    }));
+    gateway = await TestGateway.start({
+      regions,
+      env: {
+        GATEWAY_TOPOLOGY: JSON.stringify({ regions: topology }),
+        GATEWAY_KMS_TIMEOUT_MS: String(KMS_TIMEOUT_MS),
+        GATEWAY_DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+        GATEWAY_DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+        GATEWAY_BREAKER_FAILURES: '3',
+        GATEWAY_BREAKER_OPEN_MS: '1000',
+      },
+    });
+    token = await gateway.token({ region: 'us-east-1' });
+    euSubject = (await createSubject(gateway, token, 'DE')).subjectId;
+    usSubject = (await createSubject(gateway, token, 'US')).subjectId;
+    for (const subject of [euSubject, usSubject]) {
+      const put = await gateway.request('PUT', recordPath(subject, 'profile', 'main'), {
+        token,
+        body: { displayName: 'Before', username: 'before' },
+      });
+      assert.equal(put.status, 201, put.text);
+    }
+  });
+  after(async () => {
+    await gateway.close();
+    await kmsProxy.close();
+    await storeProxy.close();
+    await regions.drop();
+  });
+
+  async function timed(method: string, path: string, body?: unknown): Promise<Outcome> {
+    const started = performance.now();
+    const response = await gateway.request<Problem>(method, path, {
+      token,
+      ...(body === undefined ? {} : { body }),
+    });
+    return {
+      status: response.status,
+      ms: performance.now() - started,
+      code: response.status >= 400 ? response.body.code : undefined,
+    };
+  }
+
+  const createIn = (country: string): Promise<Outcome> =>
+    timed('POST', '/v1/subjects', { country });
+  const readOf = (subject: string): Promise<Outcome> =>
+    timed('GET', recordPath(subject, 'profile', 'main'));
+
+  async function subjectCount(region: string): Promise<number> {
+    const rows = await regions.query<{ n: string }>(
+      region,
+      'SELECT count(*)::text AS n FROM subjects',
+    );
+    return Number(rows[0]?.n);
+  }
+
+  async function readiness(): Promise<Readiness> {
+    const ready = await gateway.request<Readiness>('GET', '/readyz');
+    assert.equal(ready.status, 200, `one region's fault must not make the gateway unready`);
+    assert.equal(ready.body.status, 'ready');
+    return ready.body;
+  }
+
+  /** After healing: the region serves again within 5 s. */
+  async function recovers(probe: () => Promise<Outcome>, ok: number): Promise<number> {
+    const healed = performance.now();
+    for (;;) {
+      const outcome = await probe();
+      if (outcome.status === ok) return performance.now() - healed;
+      assert.ok(performance.now() - healed < 5000, `not back 5 s after healing: ${outcome.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  for (const fault of [
+    { name: 'hangs (accepts, never answers)', mode: 'hang' as const, delay: 0 },
+    { name: 'refuses connections', mode: 'refuse' as const, delay: 0 },
+    { name: 'answers after 2 s', mode: 'slow' as const, delay: 2000 },
+  ]) {
+    it(`KMS ${fault.name}: EU creates 503 kms_unavailable within the KMS timeout, US unaffected, nothing written, back after healing`, async () => {
+      const before = await subjectCount(EU);
+      await kmsProxy.set(fault.mode, fault.delay);
+      try {
+        const outcomes = await Promise.all(Array.from({ length: 8 }, () => createIn('DE')));
+        for (const outcome of outcomes) {
+          assert.equal(outcome.status, 503);
+          assert.equal(outcome.code, 'kms_unavailable');
+          assert.ok(
+            outcome.ms < KMS_TIMEOUT_MS + SLACK_MS,
+            `answered after ${outcome.ms.toFixed(0)} ms`,
+          );
+        }
+        // The breaker is open now: the next ones do not even wait for the timeout.
+        const fast = await createIn('DE');
+        assert.equal(fast.code, 'kms_unavailable');
+        assert.ok(fast.ms < 200, `an open breaker answered after ${fast.ms.toFixed(0)} ms`);
+
+        const us = await Promise.all(Array.from({ length: 8 }, () => createIn('US')));
+        assert.deepEqual(
+          us.map((o) => o.status),
+          Array<number>(8).fill(201),
+        );
+        // Reads with the key cached need no KMS at all.
+        assert.equal((await readOf(euSubject)).status, 200);
+
+        const health = await readiness();
+        assert.deepEqual(health.regions[EU], {
+          ...health.regions[EU],
+          state: 'degraded',
+          dependency: 'kms',
+        });
+        assert.equal(health.regions['us-east-1']?.state, 'ok');
+        assert.equal(await subjectCount(EU), before, 'a failed create left a subject behind');
+      } finally {
+        await kmsProxy.set('pass');
+      }
+      await recovers(() => createIn('DE'), 201);
+      const metrics = (await gateway.request<string>('GET', '/metrics')).text;
+      assert.match(
+        metrics,
+        /gateway_circuit_breaker_transitions_total\{dependency="kms",region="eu-central-1",to="open"\} [1-9]/,
+      );
+    });
+  }
+
+  it('store hangs: EU reads and writes 503 region_unavailable within the statement timeout, US unaffected, no write half done, back after healing', async () => {
+    const before = await subjectCount(EU);
+    await storeProxy.set('hang');
+    let healedAt: number;
+    try {
+      const outcomes = await Promise.all([
+        ...Array.from({ length: 4 }, () => readOf(euSubject)),
+        ...Array.from({ length: 4 }, () =>
+          timed('PUT', recordPath(euSubject, 'profile', 'main'), {
+            displayName: 'During',
+            username: 'during',
+          }),
+        ),
+      ]);
+      const limit = STATEMENT_TIMEOUT_MS + CLIENT_GRACE_MS + CONNECT_TIMEOUT_MS + SLACK_MS;
+      for (const outcome of outcomes) {
+        assert.equal(outcome.status, 503);
+        assert.equal(outcome.code, 'region_unavailable');
+        assert.ok(outcome.ms < limit, `answered after ${outcome.ms.toFixed(0)} ms`);
+      }
+      const us = await Promise.all(Array.from({ length: 8 }, () => readOf(usSubject)));
+      assert.deepEqual(
+        us.map((o) => o.status),
+        Array<number>(8).fill(200),
+      );
+      const health = await readiness();
+      assert.equal(health.regions[EU]?.state, 'unavailable');
+      assert.equal(health.regions[EU].dependency, 'store');
+    } finally {
+      await storeProxy.set('pass');
+      healedAt = performance.now();
+    }
+    await recovers(() => readOf(euSubject), 200);
+    assert.ok(performance.now() - healedAt < 5000);
+    // The refused writes were rolled back when the client hung up: the record is as before.
+    const read = await gateway.request<{ data: { displayName: string }; version: number }>(
+      'GET',
+      recordPath(euSubject, 'profile', 'main'),
+      { token },
+    );
+    assert.equal(read.body.data.displayName, 'Before', 'a write answered 503 took effect');
+    assert.equal(read.body.version, 1);
+    assert.equal(await subjectCount(EU), before);
+  });
+
+  it('store dies (connections refused and reset): 503 region_unavailable at once, US unaffected, back after healing', async () => {
+    await storeProxy.set('refuse');
+    try {
+      const outcomes = await Promise.all(Array.from({ length: 6 }, () => readOf(euSubject)));
+      for (const outcome of outcomes) {
+        assert.equal(outcome.status, 503);
+        assert.equal(outcome.code, 'region_unavailable');
+        assert.ok(outcome.ms < CONNECT_TIMEOUT_MS + SLACK_MS, `${outcome.ms.toFixed(0)} ms`);
+      }
+      assert.equal((await readOf(usSubject)).status, 200);
+      assert.equal((await readiness()).regions[EU]?.state, 'unavailable');
+    } finally {
+      await storeProxy.set('pass');
+    }
+    await recovers(() => readOf(euSubject), 200);
+  });
+
+  it('store slow (each packet held 300 ms): EU still answers, slower; US unaffected', async () => {
+    await storeProxy.set('slow', 300);
+    try {
+      const eu = await readOf(euSubject);
+      assert.ok(eu.status === 200 || eu.code === 'region_unavailable', String(eu.status));
+      assert.ok(eu.ms < STATEMENT_TIMEOUT_MS + CLIENT_GRACE_MS + CONNECT_TIMEOUT_MS + SLACK_MS);
+      const us = await readOf(usSubject);
+      assert.equal(us.status, 200);
+      assert.ok(us.ms < 1000, `US read took ${us.ms.toFixed(0)} ms`);
+    } finally {
+      await storeProxy.set('pass');
+    }
+    await recovers(() => readOf(euSubject), 200);
+  });
+});
