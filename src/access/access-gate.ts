@@ -2,7 +2,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditLogWriter } from '../audit-log/audit-log.writer.js';
 import { CaseResolver, policyCaseOf, type ResolvedCase } from '../cases/case-resolver.js';
-import { DomainError, InvalidRequestError } from '../platform/errors/domain-error.js';
+import {
+  CommitOutcomeUnknownError,
+  DomainError,
+  InvalidRequestError,
+  RegionUnavailableError,
+} from '../platform/errors/domain-error.js';
 import type { RequestContext } from '../platform/http/request-context.js';
 import {
   PolicyDeniedError,
@@ -70,6 +75,8 @@ export class AccessGate {
     ctx: RequestContext,
     access: Access<T, P>,
   ): Promise<AccessOutcome<T>> {
+    // The access's store budget runs from here: each store call gets what is left of it.
+    const startedAt = performance.now();
     const purpose = this.purposeOf(ctx, access);
     const resolved = await this.resolveCase(ctx, access);
     const decisions = this.decide(ctx, access, purpose, resolved);
@@ -96,14 +103,14 @@ export class AccessGate {
       prepared = access.prepare === undefined ? (undefined as P) : await access.prepare(scope);
     } catch (error) {
       // The access never happened, but it was decided: the log says so, then the failure.
-      await this.logAlone(access.region, decisions);
+      await this.logAlone(access.region, decisions, error);
       throw error;
     }
     const work = (manager: EntityManager) => access.work(manager, scope, prepared);
     const value =
       access.mode === 'read'
-        ? await this.readThenLog(access.region, decisions, work, access.disclosed)
-        : await this.carryOut(access.region, decisions, work, access.disclosed);
+        ? await this.readThenLog(access.region, decisions, work, access.disclosed, startedAt)
+        : await this.carryOut(access.region, decisions, work, access.disclosed, startedAt);
     return { allowed: true, value, decision };
   }
 
@@ -162,25 +169,30 @@ export class AccessGate {
     decisions: readonly Decision[],
     work: (manager: EntityManager) => Promise<T>,
     disclosed: ((value: T) => readonly string[]) | undefined,
+    startedAt: number,
   ): Promise<T> {
     let attempt: Attempt<T>;
     try {
-      attempt = await this.router.transaction<Attempt<T>>(region, async (manager) => {
-        await manager.query('SAVEPOINT access');
-        let result: Attempt<T>;
-        try {
-          result = { ok: true, value: await work(manager) };
-        } catch (error) {
-          if (!(error instanceof DomainError)) throw error;
-          await manager.query('ROLLBACK TO SAVEPOINT access');
-          result = { ok: false, error };
-        }
-        const named = result.ok && disclosed !== undefined ? disclosed(result.value) : [];
-        await this.log.appendWithin(manager, region, decisions, named);
-        return result;
-      });
+      attempt = await this.router.transaction<Attempt<T>>(
+        region,
+        async (manager) => {
+          await manager.query('SAVEPOINT access');
+          let result: Attempt<T>;
+          try {
+            result = { ok: true, value: await work(manager) };
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+            await manager.query('ROLLBACK TO SAVEPOINT access');
+            result = { ok: false, error };
+          }
+          const named = result.ok && disclosed !== undefined ? disclosed(result.value) : [];
+          await this.log.appendWithin(manager, region, decisions, named);
+          return result;
+        },
+        startedAt,
+      );
     } catch (error) {
-      await this.logAlone(region, decisions);
+      await this.logAlone(region, decisions, error);
       throw error;
     }
     if (!attempt.ok) throw attempt.error;
@@ -197,13 +209,14 @@ export class AccessGate {
     decisions: readonly Decision[],
     work: (manager: EntityManager) => Promise<T>,
     disclosed: ((value: T) => readonly string[]) | undefined,
+    startedAt: number,
   ): Promise<T> {
     let attempt: Attempt<T>;
     try {
-      attempt = { ok: true, value: await this.router.read(region, work) };
+      attempt = { ok: true, value: await this.router.read(region, work, startedAt) };
     } catch (error) {
-      if (!(error instanceof DomainError)) {
-        await this.logAlone(region, decisions);
+      if (!(error instanceof DomainError) || storeIsDown(error)) {
+        await this.logAlone(region, decisions, error);
         throw error;
       }
       attempt = { ok: false, error };
@@ -214,9 +227,18 @@ export class AccessGate {
     return attempt.value;
   }
 
-  /** Best effort: the access already failed, and that failure is what the caller must see. */
-  private async logAlone(region: string, decisions: readonly Decision[]): Promise<void> {
-    await this.log.append(region, decisions).catch(() => undefined);
+  /**
+   * Best effort: the access already failed, and that failure is what the caller must see. When
+   * the failure was the region's store going away, the entry is tried in the background: the
+   * caller is not kept waiting a second timeout on the same dead store.
+   */
+  private async logAlone(
+    region: string,
+    decisions: readonly Decision[],
+    failure: unknown,
+  ): Promise<void> {
+    const logged = this.log.append(region, decisions).catch(() => undefined);
+    if (!storeIsDown(failure)) await logged;
   }
 
   private input(
@@ -248,4 +270,8 @@ export class AccessGate {
       now: new Date().toISOString(),
     };
   }
+}
+
+function storeIsDown(error: unknown): boolean {
+  return error instanceof RegionUnavailableError || error instanceof CommitOutcomeUnknownError;
 }

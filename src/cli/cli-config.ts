@@ -22,6 +22,8 @@ export function loadCliConfig(options: { readonly storesOnly?: boolean } = {}): 
   });
 }
 
+const CLI_STORE_BUDGET_MS = 60 * 60 * 1000;
+
 /** The regional stores, opened (and checked) exactly as the gateway opens them. */
 export async function openCliStores(
   config: GatewayConfig,
@@ -31,5 +33,9 @@ export async function openCliStores(
   const dataSources = new Map(
     config.regions.map((region) => [region.id, createRegionDataSource(region, config.database)]),
   );
-  return RegionRouter.open(topology, dataSources, metrics);
+  // CLI jobs (re-wrapping, verifying, exporting) run long batches: no per-request budget.
+  return RegionRouter.open(topology, dataSources, metrics, {
+    breakers: config.breakers,
+    budgetMs: CLI_STORE_BUDGET_MS,
+  });
 }

@@ -1,6 +1,10 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { GatewayConfig, RegionConfig } from '../platform/config/gateway-config.js';
-import { DomainError, RegionUnavailableError } from '../platform/errors/domain-error.js';
+import {
+  CommitOutcomeUnknownError,
+  DomainError,
+  RegionUnavailableError,
+} from '../platform/errors/domain-error.js';
 import type { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
 import { isStoreUnavailable } from '../platform/database/store-errors.js';
 import {
@@ -8,6 +12,7 @@ import {
   CircuitBreaker,
   type BreakerState,
 } from '../platform/resilience/circuit-breaker.js';
+import { DeadlineExceededError, withDeadline } from '../platform/resilience/deadline.js';
 import {
   readStoreIdentity,
   runtimeRoleProblem,
@@ -47,7 +52,16 @@ export interface RegionProbe {
   readonly latencyMs: number;
 }
 
-const DEFAULT_BREAKERS: GatewayConfig['breakers'] = { failureThreshold: 5, openMs: 2000 };
+export interface StoreGuards {
+  readonly breakers: GatewayConfig['breakers'];
+  /** Most one store call (a transaction or a read, pool wait included) may take. */
+  readonly budgetMs: number;
+}
+
+const DEFAULT_GUARDS: StoreGuards = {
+  breakers: { failureThreshold: 5, openMs: 2000 },
+  budgetMs: 5000,
+};
 
 /**
  * The only way to reach a regional store. Hands out the route for a region and fails closed
@@ -58,6 +72,7 @@ export class RegionRouter {
     readonly topology: RegionTopology,
     private readonly routes: ReadonlyMap<string, LocalRegionRoute>,
     private readonly metrics: GatewayMetrics,
+    private readonly budgetMs: number,
   ) {}
 
   /**
@@ -69,7 +84,7 @@ export class RegionRouter {
     topology: RegionTopology,
     dataSources: ReadonlyMap<string, DataSource>,
     metrics: GatewayMetrics,
-    breakers: GatewayConfig['breakers'] = DEFAULT_BREAKERS,
+    guards: StoreGuards = DEFAULT_GUARDS,
   ): Promise<RegionRouter> {
     const routes = new Map<string, LocalRegionRoute>();
     const problems: string[] = [];
@@ -84,7 +99,7 @@ export class RegionRouter {
           kind: 'local',
           region,
           dataSource,
-          breaker: storeBreaker(region.id, breakers, metrics),
+          breaker: storeBreaker(region.id, guards.breakers, metrics),
         });
         try {
           await dataSource.initialize();
@@ -103,7 +118,7 @@ export class RegionRouter {
         }
       }),
     );
-    const router = new RegionRouter(topology, routes, metrics);
+    const router = new RegionRouter(topology, routes, metrics, guards.budgetMs);
     if (problems.length > 0) {
       await router.close();
       throw new StoreBootError(problems.sort());
@@ -119,26 +134,69 @@ export class RegionRouter {
   }
 
   /**
-   * Runs `work` in one transaction on the region's store. Commits only if `work` resolves;
-   * a store that cannot be reached surfaces as a 503 for that region with nothing written.
+   * Runs `work` in one transaction on the region's store. Commits only if `work` resolves
+   * within the store budget (GATEWAY_DB_REQUEST_TIMEOUT_MS, pool wait included); a store that
+   * cannot be reached, refuses or hangs surfaces as a 503 for that region with nothing written
+   * — or, when it went away after COMMIT was sent, as 503 commit_outcome_unknown.
    */
-  async transaction<T>(regionId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  async transaction<T>(
+    regionId: string,
+    work: (manager: EntityManager) => Promise<T>,
+    startedAt?: number,
+  ): Promise<T> {
+    const route = this.route(regionId);
+    const progress = { committing: false, abandoned: false };
+    const attempt = (): Promise<T> =>
+      route.dataSource.transaction(async (manager) => {
+        const result = await work(manager);
+        // Answered 503 already: roll back rather than commit what the caller was told failed.
+        if (progress.abandoned) throw new DeadlineExceededError(`store:${regionId}`, 0);
+        progress.committing = true;
+        return result;
+      });
+    try {
+      return await this.guarded(route, attempt, startedAt);
+    } catch (error) {
+      if (error instanceof DeadlineExceededError) progress.abandoned = true;
+      const failure = this.storeFailure(route.region.id, error);
+      throw progress.committing && failure instanceof RegionUnavailableError
+        ? new CommitOutcomeUnknownError(route.region.id, error)
+        : failure;
+    }
+  }
+
+  /** Runs a read on the region's store outside an explicit transaction, within the budget. */
+  async read<T>(
+    regionId: string,
+    work: (manager: EntityManager) => Promise<T>,
+    startedAt?: number,
+  ): Promise<T> {
     const route = this.route(regionId);
     try {
-      return await route.breaker.run(() => route.dataSource.transaction(work), isStoreUnavailable);
+      return await this.guarded(route, () => work(route.dataSource.manager), startedAt);
     } catch (error) {
       throw this.storeFailure(route.region.id, error);
     }
   }
 
-  /** Runs a read on the region's store outside an explicit transaction. */
-  async read<T>(regionId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const route = this.route(regionId);
-    try {
-      return await route.breaker.run(() => work(route.dataSource.manager), isStoreUnavailable);
-    } catch (error) {
-      throw this.storeFailure(route.region.id, error);
-    }
+  /**
+   * Through the region's breaker, within the store budget: all of it, or what is left of it
+   * when the call is part of an access that began at `startedAt` (the access gate's earlier
+   * store calls and KMS calls have used the rest).
+   */
+  private guarded<T>(
+    route: LocalRegionRoute,
+    call: () => Promise<T>,
+    startedAt?: number,
+  ): Promise<T> {
+    const left =
+      startedAt === undefined
+        ? this.budgetMs
+        : Math.max(1, this.budgetMs - (performance.now() - startedAt));
+    return route.breaker.run(
+      () => withDeadline(`store:${route.region.id}`, left, call),
+      (error) => error instanceof DeadlineExceededError || isStoreUnavailable(error),
+    );
   }
 
   /** Round-trips `SELECT 1` to every store, each bounded by `timeoutMs`. */
@@ -179,7 +237,7 @@ export class RegionRouter {
   }
 
   private storeFailure(regionId: string, error: unknown): unknown {
-    if (error instanceof BreakerOpenError) {
+    if (error instanceof BreakerOpenError || error instanceof DeadlineExceededError) {
       this.metrics.storeErrors.inc({ region: regionId, kind: 'unavailable' });
       return new RegionUnavailableError(regionId, error);
     }

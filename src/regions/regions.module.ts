@@ -22,7 +22,11 @@ import { RegionTopology } from './region-topology.js';
         dataSources: ReadonlyMap<string, DataSource>,
         metrics: GatewayMetrics,
         config: GatewayConfig,
-      ) => RegionRouter.open(topology, dataSources, metrics, config.breakers),
+      ) =>
+        RegionRouter.open(topology, dataSources, metrics, {
+          breakers: config.breakers,
+          budgetMs: config.database.requestTimeoutMs,
+        }),
     },
   ],
   exports: [RegionTopology, RegionRouter],

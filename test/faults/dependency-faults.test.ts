@@ -15,9 +15,13 @@ import { TestRegions } from '../harness/test-regions.js';
 const KMS_TIMEOUT_MS = 1000;
 const STATEMENT_TIMEOUT_MS = 1500;
 const CONNECT_TIMEOUT_MS = 1000;
-/** What the client allows beyond the store's statement timeout (HangSafeClient's grace). */
-const CLIENT_GRACE_MS = 250;
-const SLACK_MS = 100;
+/** Budget of one store call of a request. */
+const STORE_BUDGET_MS = 1500;
+/**
+ * Allowed beyond a timeout here, where every test file shares two cores; `npm run faults`
+ * measures the real target (timeout + 100 ms at p99) on its own.
+ */
+const SLACK_MS = 400;
 const EU = 'eu-central-1';
 
 interface Problem {
@@ -71,6 +75,7 @@ describe('faults: one region’s dependency hangs, dies or slows down', () => {
         GATEWAY_KMS_TIMEOUT_MS: String(KMS_TIMEOUT_MS),
         GATEWAY_DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
         GATEWAY_DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+        GATEWAY_DB_REQUEST_TIMEOUT_MS: String(STORE_BUDGET_MS),
         GATEWAY_BREAKER_FAILURES: '3',
         GATEWAY_BREAKER_OPEN_MS: '1000',
       },
@@ -188,7 +193,7 @@ describe('faults: one region’s dependency hangs, dies or slows down', () => {
     });
   }
 
-  it('store hangs: EU reads and writes 503 region_unavailable within the statement timeout, US unaffected, no write half done, back after healing', async () => {
+  it('store hangs: EU reads and writes 503 region_unavailable within the store budget, US unaffected, no write half done, back after healing', async () => {
     const before = await subjectCount(EU);
     await storeProxy.set('hang');
     let healedAt: number;
@@ -202,7 +207,7 @@ describe('faults: one region’s dependency hangs, dies or slows down', () => {
           }),
         ),
       ]);
-      const limit = STATEMENT_TIMEOUT_MS + CLIENT_GRACE_MS + CONNECT_TIMEOUT_MS + SLACK_MS;
+      const limit = STORE_BUDGET_MS + SLACK_MS;
       for (const outcome of outcomes) {
         assert.equal(outcome.status, 503);
         assert.equal(outcome.code, 'region_unavailable');
@@ -255,7 +260,7 @@ describe('faults: one region’s dependency hangs, dies or slows down', () => {
     try {
       const eu = await readOf(euSubject);
       assert.ok(eu.status === 200 || eu.code === 'region_unavailable', String(eu.status));
-      assert.ok(eu.ms < STATEMENT_TIMEOUT_MS + CLIENT_GRACE_MS + CONNECT_TIMEOUT_MS + SLACK_MS);
+      assert.ok(eu.ms < STORE_BUDGET_MS + SLACK_MS, `${eu.ms.toFixed(0)} ms`);
       const us = await readOf(usSubject);
       assert.equal(us.status, 200);
       assert.ok(us.ms < 1000, `US read took ${us.ms.toFixed(0)} ms`);

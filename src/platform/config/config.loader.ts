@@ -76,7 +76,8 @@ const envSchema = z.object({
   ...httpLimitsEnv,
   GATEWAY_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   GATEWAY_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
-  GATEWAY_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  GATEWAY_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  GATEWAY_DB_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   GATEWAY_POLICY_DATA_DIR: z.string().optional(),
   GATEWAY_POLICY_ALLOW_HTTP: booleanFlag,
   GATEWAY_DEVELOPMENT: booleanFlag,
@@ -336,6 +337,7 @@ export function loadGatewayConfig(
     database: {
       connectTimeoutMs: values.GATEWAY_DB_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: values.GATEWAY_DB_STATEMENT_TIMEOUT_MS,
+      requestTimeoutMs: values.GATEWAY_DB_REQUEST_TIMEOUT_MS,
     },
     breakers: {
       failureThreshold: values.GATEWAY_BREAKER_FAILURES,

@@ -93,6 +93,8 @@ export interface GatewayConfig {
     readonly connectTimeoutMs: number;
     /** Per statement: enforced by the store and, in case the store hangs, by the client. */
     readonly statementTimeoutMs: number;
+    /** Per store call (a transaction or a read, pool wait included): 503 when it runs out. */
+    readonly requestTimeoutMs: number;
   };
   /** Circuit breakers, one per dependency (KMS, store) per region. */
   readonly breakers: {

@@ -76,3 +76,22 @@ export class RegionUnavailableError extends DomainError {
     });
   }
 }
+
+/**
+ * The store went away while committing: the work was done and COMMIT sent, but no answer came.
+ * The write may or may not have taken effect; the caller may read to find out, or repeat it
+ * (a PUT of the same record is safe to repeat).
+ */
+export class CommitOutcomeUnknownError extends DomainError {
+  constructor(
+    readonly region: string,
+    cause?: unknown,
+  ) {
+    super('commit_outcome_unknown', 503, 'Commit outcome unknown', {
+      detail: `The store of region ${region} did not confirm the commit; the change may or may not have been applied.`,
+      extensions: { region },
+      logLevel: 'warn',
+      cause,
+    });
+  }
+}

@@ -1,0 +1,349 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BenchStack, percentile } from '../../bench/bench-stack.js';
+import { PROJECT_ROOT } from '../../src/platform/paths.js';
+import { isAlive } from '../local-stack/child-process.js';
+import { checkConsistency, type ConsistencyReport } from './consistency-check.js';
+import { HUNG_MS, SteadyLoad, type LoadTarget, type Sample } from './load.js';
+import { TcpFaultProxy } from './tcp-fault-proxy.js';
+
+/**
+ * `npm run faults`: the whole stack (a PostgreSQL per region, moto's KMS, the gateway as its
+ * own process) under steady load over every region while one dependency at a time is broken —
+ * eu-central-1's KMS or store through a TCP fault proxy on loopback, or the gateway itself by
+ * SIGTERM and SIGKILL — held, healed and measured; then every acknowledged write, refused write
+ * and acknowledged access is checked against the stores. Prints one row per fault against the
+ * targets, writes bench/results/faults-*.json, exits 1 if a target is missed.
+ *
+ * FAULT_HOLD_SECONDS (default 8; CI runs 3) is how long each fault is held.
+ */
+const HOLD_SECONDS = Number(process.env['FAULT_HOLD_SECONDS'] ?? 8);
+const PER_REGION = Number(process.env['FAULT_CONCURRENCY_PER_REGION'] ?? 4);
+const SUBJECTS_PER_REGION = 20;
+const AFFECTED = 'eu-central-1';
+const KMS_TIMEOUT_MS = 1000;
+const STATEMENT_TIMEOUT_MS = 2000;
+const CONNECT_TIMEOUT_MS = 1000;
+/** Budget of one store call of a request (GATEWAY_DB_REQUEST_TIMEOUT_MS). */
+const STORE_BUDGET_MS = 2000;
+const RECOVERY_TARGET_MS = 5000;
+const REGIONS = [
+  { id: 'us-east-1', jurisdiction: 'US' },
+  { id: 'us-west-2', jurisdiction: 'US' },
+  { id: 'eu-central-1', jurisdiction: 'EU' },
+];
+
+interface Fault {
+  readonly name: string;
+  /** What a failed affected request may take at most (its timeout), in ms. */
+  readonly timeoutMs: number;
+  inject(): Promise<void>;
+  heal(): Promise<void>;
+}
+
+interface FaultResult {
+  readonly fault: string;
+  readonly unaffectedSuccess: number;
+  readonly baselineSuccess: number;
+  readonly affectedRequests: number;
+  readonly affectedFailures: number;
+  readonly failureP99Ms: number;
+  readonly failureMaxMs: number;
+  readonly timeoutMs: number;
+  readonly hung: number;
+  readonly recoveryMs: number | undefined;
+  readonly codes: Readonly<Record<string, number>>;
+  readonly inFlight5xx?: number;
+  readonly ok: boolean;
+}
+
+const succeeded = (s: Sample): boolean => s.status > 0 && s.status < 500;
+
+function successRate(samples: readonly Sample[]): number {
+  return samples.length === 0 ? 1 : samples.filter(succeeded).length / samples.length;
+}
+
+/** The earliest moment after healing from which every affected request succeeded. */
+function recoveryMs(samples: readonly Sample[], healedAt: number): number | undefined {
+  const after = samples
+    .filter((s) => s.region === AFFECTED && s.at - s.ms >= healedAt)
+    .sort((a, b) => a.at - a.ms - (b.at - b.ms));
+  let recovered: number | undefined;
+  for (const sample of after) {
+    if (!succeeded(sample)) recovered = undefined;
+    else recovered ??= sample.at - sample.ms;
+  }
+  return recovered === undefined ? undefined : Math.max(0, recovered - healedAt);
+}
+
+function measure(
+  fault: Fault,
+  samples: readonly Sample[],
+  window: { from: number; to: number; healedAt: number },
+  baselineSuccess: number,
+): FaultResult {
+  const during = samples.filter((s) => s.at - s.ms >= window.from && s.at - s.ms <= window.to);
+  const unaffected = during.filter((s) => s.region !== AFFECTED);
+  const affected = during.filter((s) => s.region === AFFECTED);
+  const failures = affected.filter((s) => !succeeded(s));
+  const codes: Record<string, number> = {};
+  for (const failure of failures) {
+    const code = failure.code ?? String(failure.status);
+    codes[code] = (codes[code] ?? 0) + 1;
+  }
+  const p99 = percentile(
+    failures.map((s) => s.ms),
+    99,
+  );
+  const recovery = recoveryMs(samples, window.healedAt);
+  const hung = during.filter((s) => s.ms >= HUNG_MS).length;
+  const unaffectedSuccess = successRate(unaffected);
+  return {
+    fault: fault.name,
+    unaffectedSuccess,
+    baselineSuccess,
+    affectedRequests: affected.length,
+    affectedFailures: failures.length,
+    failureP99Ms: Math.round(p99),
+    failureMaxMs: Math.round(Math.max(0, ...failures.map((s) => s.ms))),
+    timeoutMs: fault.timeoutMs,
+    hung,
+    recoveryMs: recovery === undefined ? undefined : Math.round(recovery),
+    codes,
+    ok:
+      unaffectedSuccess >= 0.99 * baselineSuccess &&
+      p99 <= fault.timeoutMs + 100 &&
+      hung === 0 &&
+      recovery !== undefined &&
+      recovery <= RECOVERY_TARGET_MS,
+  };
+}
+
+/** Subjects homed in each region, each with a profile record, created through the gateway. */
+async function seed(stack: BenchStack, url: string): Promise<LoadTarget[]> {
+  const targets: LoadTarget[] = [];
+  const homed = new Map<string, string[]>(REGIONS.map((r) => [r.id, []]));
+  const tokens = new Map<string, string>();
+  for (const region of REGIONS) tokens.set(region.id, await stack.token(region.id));
+  for (const region of REGIONS) {
+    const country = region.jurisdiction === 'EU' ? 'DE' : 'US';
+    const token = tokens.get(region.id) ?? '';
+    for (let attempt = 0; (homed.get(region.id)?.length ?? 0) < SUBJECTS_PER_REGION; attempt++) {
+      if (attempt > SUBJECTS_PER_REGION * 20) throw new Error(`cannot seed ${region.id}`);
+      const created = await fetch(`${url}/v1/subjects`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ country }),
+      });
+      const { subjectId, homeRegion } = (await created.json()) as {
+        subjectId: string;
+        homeRegion: string;
+      };
+      const subjects = homed.get(homeRegion);
+      if (subjects === undefined || subjects.length >= SUBJECTS_PER_REGION) continue;
+      const put = await fetch(`${url}/v1/subjects/${subjectId}/records/profile/main`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${tokens.get(homeRegion) ?? ''}`,
+          'content-type': 'application/json',
+          'x-purpose': 'service-delivery',
+        },
+        body: JSON.stringify({ displayName: 'Seed', username: `seed-${subjectId.slice(-8)}` }),
+      });
+      if (put.status !== 201) throw new Error(`seeding failed: ${String(put.status)}`);
+      subjects.push(subjectId);
+    }
+  }
+  for (const region of REGIONS)
+    targets.push({
+      region: region.id,
+      country: region.jurisdiction === 'EU' ? 'DE' : 'US',
+      token: tokens.get(region.id) ?? '',
+      subjects: homed.get(region.id) ?? [],
+    });
+  return targets;
+}
+
+async function waitForExit(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
+async function main(): Promise<void> {
+  const stack = await BenchStack.start({ regions: REGIONS });
+  const proxies: TcpFaultProxy[] = [];
+  try {
+    const eu = stack.config.regions.find((r) => r.id === AFFECTED);
+    if (eu === undefined) throw new Error('no affected region');
+    const storeUrl = new URL(eu.databaseUrl);
+    const kmsUrl = new URL(eu.kmsEndpoint ?? '');
+    const storeProxy = await TcpFaultProxy.start({
+      host: storeUrl.hostname,
+      port: Number(storeUrl.port),
+    });
+    const kmsProxy = await TcpFaultProxy.start({
+      host: kmsUrl.hostname,
+      port: Number(kmsUrl.port),
+    });
+    proxies.push(storeProxy, kmsProxy);
+    const topology = stack.config.regions.map((region) => ({
+      id: region.id,
+      jurisdiction: region.jurisdiction,
+      databaseUrl:
+        region.id === AFFECTED ? storeProxy.route(region.databaseUrl) : region.databaseUrl,
+      migrationDatabaseUrl: region.migrationDatabaseUrl,
+      kmsKeyId: region.kmsKeyId,
+      kmsEndpoint:
+        region.id === AFFECTED ? kmsProxy.route(region.kmsEndpoint ?? '') : region.kmsEndpoint,
+      poolSize: 10,
+    }));
+    const gatewayEnv = {
+      GATEWAY_TOPOLOGY: JSON.stringify({ regions: topology }),
+      GATEWAY_WORKERS: '1',
+      GATEWAY_KMS_TIMEOUT_MS: String(KMS_TIMEOUT_MS),
+      GATEWAY_DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+      GATEWAY_DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+      GATEWAY_DB_REQUEST_TIMEOUT_MS: String(STORE_BUDGET_MS),
+      GATEWAY_BREAKER_OPEN_MS: '1000',
+    };
+    let gateway = await stack.startGateway(gatewayEnv);
+
+    const targets = await seed(stack, gateway.url);
+    const load = new SteadyLoad(gateway.url, targets, PER_REGION);
+    load.start();
+    const baselineFrom = performance.now();
+    await sleep(HOLD_SECONDS * 1000);
+    const baselineSuccess = successRate(
+      load.samples.filter((s) => s.at - s.ms >= baselineFrom && s.region !== AFFECTED),
+    );
+
+    const proxyFault = (
+      name: string,
+      proxy: TcpFaultProxy,
+      mode: 'refuse' | 'hang' | 'slow',
+      timeoutMs: number,
+      delayMs = 0,
+    ): Fault => ({
+      name,
+      timeoutMs,
+      inject: () => proxy.set(mode, delayMs),
+      heal: () => proxy.set('pass'),
+    });
+    const storeTimeout = STORE_BUDGET_MS;
+    const faults: Fault[] = [
+      proxyFault('KMS refuses connections', kmsProxy, 'refuse', KMS_TIMEOUT_MS),
+      proxyFault('KMS hangs', kmsProxy, 'hang', KMS_TIMEOUT_MS),
+      proxyFault('KMS slow (2 s)', kmsProxy, 'slow', KMS_TIMEOUT_MS, 2000),
+      proxyFault('store dies (refused, reset)', storeProxy, 'refuse', CONNECT_TIMEOUT_MS),
+      proxyFault('store hangs', storeProxy, 'hang', storeTimeout),
+      proxyFault('store slow (+150 ms a packet)', storeProxy, 'slow', storeTimeout, 150),
+    ];
+    const results: FaultResult[] = [];
+    for (const fault of faults) {
+      process.stderr.write(`fault: ${fault.name} ...\n`);
+      const from = performance.now();
+      await fault.inject();
+      await sleep(HOLD_SECONDS * 1000);
+      await fault.heal();
+      const healedAt = performance.now();
+      await sleep(RECOVERY_TARGET_MS + 1000);
+      results.push(measure(fault, load.samples, { from, to: healedAt, healedAt }, baselineSuccess));
+    }
+
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      process.stderr.write(`fault: gateway ${signal} ...\n`);
+      await sleep(1000);
+      const from = performance.now();
+      process.kill(gateway.pid, signal);
+      const exited = await waitForExit(gateway.pid, 30_000);
+      const stoppedAt = performance.now();
+      gateway = await stack.startGateway(gatewayEnv);
+      load.retarget(gateway.url);
+      const healedAt = performance.now();
+      await sleep(3000);
+      // In flight: started before the signal. SIGTERM must finish them all; after SIGKILL they
+      // are lost by definition (never acknowledged), which the consistency check accounts for.
+      const inFlight = load.samples.filter((s) => s.at - s.ms < from && s.at > from);
+      const inFlight5xx = inFlight.filter((s) => !succeeded(s)).length;
+      const result = measure(
+        { name: `gateway ${signal}`, timeoutMs: 0, inject: async () => {}, heal: async () => {} },
+        load.samples,
+        { from, to: stoppedAt, healedAt },
+        baselineSuccess,
+      );
+      results.push({
+        ...result,
+        inFlight5xx,
+        // The one process serves every region: no region is unaffected while it restarts.
+        ok: exited && (signal === 'SIGKILL' || inFlight5xx === 0),
+      });
+    }
+    await load.stop();
+
+    const consistency = await checkConsistency(
+      new Map(stack.config.regions.map((r) => [r.id, r.migrationDatabaseUrl ?? r.databaseUrl])),
+      load.acknowledged,
+      load.refused,
+      load.decisions,
+    );
+    report(results, consistency, load.samples.length);
+    const consistent =
+      consistency.lostWrites === 0 &&
+      consistency.refusedButStored === 0 &&
+      consistency.missingAuditEntries === 0 &&
+      consistency.partialWrites === 0;
+    if (!consistent || results.some((r) => !r.ok)) process.exitCode = 1;
+  } finally {
+    await Promise.all(proxies.map((p) => p.close()));
+    await stack.stop();
+  }
+}
+
+function report(
+  results: readonly FaultResult[],
+  consistency: ConsistencyReport,
+  total: number,
+): void {
+  const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
+  const rows = results.map((r) => ({
+    fault: r.fault,
+    'unaffected ok': `${pct(r.unaffectedSuccess)} (base ${pct(r.baselineSuccess)})`,
+    'affected failed': `${String(r.affectedFailures)}/${String(r.affectedRequests)}`,
+    'fail p99/max ms': `${String(r.failureP99Ms)}/${String(r.failureMaxMs)}`,
+    'timeout ms': r.timeoutMs === 0 ? '—' : String(r.timeoutMs),
+    hung: r.hung,
+    'recovery ms': r.recoveryMs ?? 'never',
+    'in-flight 5xx': r.inFlight5xx ?? '—',
+    codes: Object.entries(r.codes)
+      .map(([code, n]) => `${code}:${String(n)}`)
+      .join(' '),
+    target: r.ok ? 'met' : 'MISSED',
+  }));
+  console.table(rows);
+  console.log(
+    [
+      `requests: ${String(total)}`,
+      `acknowledged writes lost: ${String(consistency.lostWrites)} of ${String(consistency.acknowledgedWrites)}`,
+      `refused writes stored anyway: ${String(consistency.refusedButStored)} of ${String(consistency.refusedWrites - consistency.inDoubt)}`,
+      `writes answered commit_outcome_unknown: ${String(consistency.inDoubt)} (${String(consistency.inDoubtApplied)} applied)`,
+      `acknowledged accesses without their log entry: ${String(consistency.missingAuditEntries)} of ${String(consistency.acknowledgedDecisions)} ${JSON.stringify(consistency.missingByKind)}`,
+      `records without their index entry: ${String(consistency.partialWrites)}`,
+    ].join('\n'),
+  );
+  const dir = join(PROJECT_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const body = JSON.stringify(
+    { at: new Date().toISOString(), holdSeconds: HOLD_SECONDS, results, consistency },
+    null,
+    2,
+  );
+  writeFileSync(join(dir, `faults-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), body);
+  writeFileSync(join(dir, 'faults-latest.json'), body);
+}
+
+await main();
