@@ -1,9 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchStack, percentile } from '../../bench/bench-stack.js';
+import { RUNTIME_ROLE } from '../../src/platform/database/runtime-role.js';
 import { PROJECT_ROOT } from '../../src/platform/paths.js';
+import pg from 'pg';
 import { isAlive } from '../local-stack/child-process.js';
+import { BundleServer } from './bundle-server.js';
 import { checkConsistency, type ConsistencyReport } from './consistency-check.js';
 import { HUNG_MS, SteadyLoad, type LoadTarget, type Sample } from './load.js';
 import { TcpFaultProxy } from './tcp-fault-proxy.js';
@@ -36,10 +39,14 @@ const REGIONS = [
 
 interface Fault {
   readonly name: string;
+  /** Which region's requests may fail: eu-central-1's, or none (the whole gateway keeps serving). */
+  readonly affects: 'region' | 'none';
   /** What a failed affected request may take at most (its timeout), in ms. */
   readonly timeoutMs: number;
   inject(): Promise<void>;
   heal(): Promise<void>;
+  /** After healing: why the fault did not have the effect it should have had, if it did not. */
+  check?(): Promise<string | undefined>;
 }
 
 interface FaultResult {
@@ -55,6 +62,8 @@ interface FaultResult {
   readonly recoveryMs: number | undefined;
   readonly codes: Readonly<Record<string, number>>;
   readonly inFlight5xx?: number;
+  /** What a fault's own check found wrong. */
+  readonly problem?: string;
   readonly ok: boolean;
 }
 
@@ -84,8 +93,8 @@ function measure(
   baselineSuccess: number,
 ): FaultResult {
   const during = samples.filter((s) => s.at - s.ms >= window.from && s.at - s.ms <= window.to);
-  const unaffected = during.filter((s) => s.region !== AFFECTED);
-  const affected = during.filter((s) => s.region === AFFECTED);
+  const unaffected = during.filter((s) => fault.affects === 'none' || s.region !== AFFECTED);
+  const affected = during.filter((s) => fault.affects === 'region' && s.region === AFFECTED);
   const failures = affected.filter((s) => !succeeded(s));
   const codes: Record<string, number> = {};
   for (const failure of failures) {
@@ -165,6 +174,16 @@ async function seed(stack: BenchStack, url: string): Promise<LoadTarget[]> {
   return targets;
 }
 
+async function ownerQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
 async function waitForExit(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -177,6 +196,7 @@ async function waitForExit(pid: number, ms: number): Promise<boolean> {
 async function main(): Promise<void> {
   const stack = await BenchStack.start({ regions: REGIONS });
   const proxies: TcpFaultProxy[] = [];
+  const closers: (() => Promise<void>)[] = [];
   try {
     const eu = stack.config.regions.find((r) => r.id === AFFECTED);
     if (eu === undefined) throw new Error('no affected region');
@@ -202,7 +222,15 @@ async function main(): Promise<void> {
         region.id === AFFECTED ? kmsProxy.route(region.kmsEndpoint ?? '') : region.kmsEndpoint,
       poolSize: 10,
     }));
+    const euOwnerUrl = eu.migrationDatabaseUrl ?? eu.databaseUrl;
+    const bundles = await BundleServer.start(
+      readFileSync(join(PROJECT_ROOT, 'policies', 'dist', 'bundle.tar.gz')),
+    );
+    closers.push(() => bundles.close());
     const gatewayEnv = {
+      GATEWAY_POLICY_BUNDLE: bundles.url,
+      GATEWAY_POLICY_ALLOW_HTTP: 'true',
+      GATEWAY_POLICY_RELOAD_SECONDS: '1',
       GATEWAY_TOPOLOGY: JSON.stringify({ regions: topology }),
       GATEWAY_WORKERS: '1',
       GATEWAY_KMS_TIMEOUT_MS: String(KMS_TIMEOUT_MS),
@@ -230,6 +258,7 @@ async function main(): Promise<void> {
       delayMs = 0,
     ): Fault => ({
       name,
+      affects: 'region',
       timeoutMs,
       inject: () => proxy.set(mode, delayMs),
       heal: () => proxy.set('pass'),
@@ -242,6 +271,35 @@ async function main(): Promise<void> {
       proxyFault('store dies (refused, reset)', storeProxy, 'refuse', CONNECT_TIMEOUT_MS),
       proxyFault('store hangs', storeProxy, 'hang', storeTimeout),
       proxyFault('store slow (+150 ms a packet)', storeProxy, 'slow', storeTimeout, 150),
+      {
+        // The runtime role loses INSERT on the log: no access may happen without its entry.
+        name: 'audit append refused',
+        affects: 'region',
+        timeoutMs: STORE_BUDGET_MS,
+        inject: () => ownerQuery(euOwnerUrl, `REVOKE INSERT ON audit_entries FROM ${RUNTIME_ROLE}`),
+        heal: () => ownerQuery(euOwnerUrl, `GRANT INSERT ON audit_entries TO ${RUNTIME_ROLE}`),
+      },
+      {
+        name: 'bundle source hangs',
+        affects: 'none',
+        timeoutMs: 0,
+        inject: () => bundles.set('hang'),
+        heal: () => bundles.set('pass'),
+      },
+      {
+        name: 'bundle source serves garbage',
+        affects: 'none',
+        timeoutMs: 0,
+        inject: () => bundles.set('garbage'),
+        heal: () => bundles.set('pass'),
+        // The garbage was fetched and refused (not merely never looked at).
+        check: async () => {
+          const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+          return /gateway_policy_bundle_refusals_total\{[^}]*\} [1-9]/.test(metrics)
+            ? undefined
+            : 'no bundle refusal counted';
+        },
+      },
     ];
     const results: FaultResult[] = [];
     for (const fault of faults) {
@@ -252,7 +310,14 @@ async function main(): Promise<void> {
       await fault.heal();
       const healedAt = performance.now();
       await sleep(RECOVERY_TARGET_MS + 1000);
-      results.push(measure(fault, load.samples, { from, to: healedAt, healedAt }, baselineSuccess));
+      const result = measure(
+        fault,
+        load.samples,
+        { from, to: healedAt, healedAt },
+        baselineSuccess,
+      );
+      const problem = await fault.check?.();
+      results.push(problem === undefined ? result : { ...result, ok: false, problem });
     }
 
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
@@ -271,7 +336,13 @@ async function main(): Promise<void> {
       const inFlight = load.samples.filter((s) => s.at - s.ms < from && s.at > from);
       const inFlight5xx = inFlight.filter((s) => !succeeded(s)).length;
       const result = measure(
-        { name: `gateway ${signal}`, timeoutMs: 0, inject: async () => {}, heal: async () => {} },
+        {
+          name: `gateway ${signal}`,
+          affects: 'region',
+          timeoutMs: 0,
+          inject: async () => {},
+          heal: async () => {},
+        },
         load.samples,
         { from, to: stoppedAt, healedAt },
         baselineSuccess,
@@ -299,7 +370,7 @@ async function main(): Promise<void> {
       consistency.partialWrites === 0;
     if (!consistent || results.some((r) => !r.ok)) process.exitCode = 1;
   } finally {
-    await Promise.all(proxies.map((p) => p.close()));
+    await Promise.all([...proxies.map((p) => p.close()), ...closers.map((close) => close())]);
     await stack.stop();
   }
 }
@@ -322,7 +393,7 @@ function report(
     codes: Object.entries(r.codes)
       .map(([code, n]) => `${code}:${String(n)}`)
       .join(' '),
-    target: r.ok ? 'met' : 'MISSED',
+    target: r.ok ? 'met' : `MISSED${r.problem === undefined ? '' : `: ${r.problem}`}`,
   }));
   console.table(rows);
   console.log(
