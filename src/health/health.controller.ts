@@ -1,10 +1,20 @@
-import { Controller, Get, Header, Res } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  Inject,
+  Res,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../auth/public-route.decorator.js';
 import { KmsRegistry } from '../keys/kms-registry.js';
 import { metricsText } from '../platform/metrics/cluster-metrics.js';
 import { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
+import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
+import type { GatewayConfig } from '../platform/config/gateway-config.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { RegionRouter, type RegionProbe } from '../regions/region-router.js';
 
@@ -28,8 +38,11 @@ interface RegionHealth {
 @ApiExcludeController()
 @PublicRoute()
 @Controller()
-export class HealthController {
+export class HealthController implements BeforeApplicationShutdown {
+  private draining = false;
+
   constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly router: RegionRouter,
     private readonly kms: KmsRegistry,
     private readonly policy: PolicyService,
@@ -52,6 +65,10 @@ export class HealthController {
    */
   @Get('readyz')
   async readyz(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    if (this.draining) {
+      void reply.status(503);
+      return { status: 'draining' };
+    }
     const probes = await this.router.probe(PROBE_TIMEOUT_MS);
     const policy = this.policy.status();
     const regions = probes.map((probe) => this.regionHealth(probe));
@@ -92,6 +109,16 @@ export class HealthController {
       latencyMs: probe.latencyMs,
       kms,
     };
+  }
+
+  /**
+   * SIGTERM: before the server stops accepting, readiness says `draining` for
+   * GATEWAY_SHUTDOWN_DRAIN_MS while requests are still served, so a load balancer takes this
+   * instance out of rotation before anything is refused.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.draining = true;
+    if (this.config.shutdownDrainMs > 0) await sleep(this.config.shutdownDrainMs);
   }
 
   @Get('metrics')

@@ -47,6 +47,7 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   GATEWAY_INSTANCE_ID: z.string().min(1).max(128).optional(),
   GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+  GATEWAY_SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   GATEWAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   GATEWAY_LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   GATEWAY_BODY_LIMIT_BYTES: z.coerce
@@ -320,6 +321,7 @@ export function loadGatewayConfig(
     port: values.PORT,
     instanceId: values.GATEWAY_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     workers: values.GATEWAY_WORKERS ?? availableParallelism(),
+    shutdownDrainMs: values.GATEWAY_SHUTDOWN_DRAIN_MS,
     development: values.GATEWAY_DEVELOPMENT,
     logLevel: values.GATEWAY_LOG_LEVEL,
     logFormat: values.GATEWAY_LOG_FORMAT,

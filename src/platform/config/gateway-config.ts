@@ -65,6 +65,11 @@ export interface GatewayConfig {
   /** Processes serving HTTP (node:cluster workers sharing the port); default: one per core. */
   readonly workers: number;
   /**
+   * On SIGTERM: how long to keep serving with `/readyz` answering 503 `draining` (so the load
+   * balancer stops sending) before the server stops accepting and drains what is in flight.
+   */
+  readonly shutdownDrainMs: number;
+  /**
    * GATEWAY_DEVELOPMENT: a local development gateway (`npm start`, the tests). Only then is a
    * bundle signed with the committed development key accepted.
    */

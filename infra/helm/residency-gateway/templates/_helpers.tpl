@@ -53,6 +53,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: /etc/residency/audit/key.pem
 - name: GATEWAY_AUDIT_INTEGRATION_MS
   value: {{ .Values.audit.integrationMs | quote }}
+- name: GATEWAY_SHUTDOWN_DRAIN_MS
+  value: {{ mul .Values.shutdown.drainSeconds 1000 | quote }}
 {{- if .Values.audit.checkpointSink }}
 - name: GATEWAY_AUDIT_CHECKPOINT_SINK
   value: {{ .Values.audit.checkpointSink | quote }}
