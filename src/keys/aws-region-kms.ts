@@ -7,7 +7,11 @@ import {
 } from '@aws-sdk/client-kms';
 import type { GatewayConfig, RegionConfig } from '../platform/config/gateway-config.js';
 import type { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
-import { BreakerOpenError, CircuitBreaker } from '../platform/resilience/circuit-breaker.js';
+import {
+  BreakerOpenError,
+  meteredBreaker,
+  type CircuitBreaker,
+} from '../platform/resilience/circuit-breaker.js';
 import { DeadlineExceededError, withDeadline } from '../platform/resilience/deadline.js';
 import { ForeignKmsKeyError, KmsUnavailableError, WrappedKeyIntegrityError } from './kms.errors.js';
 import type { DataKey, KmsContext, RegionKms } from './region-kms.js';
@@ -81,12 +85,7 @@ export class AwsRegionKms implements RegionKms {
       },
     });
     pinClientToKey(this.client, this.region, this.keyId);
-    const labels = { dependency: 'kms', region: this.region };
-    metrics.breakerState.set(labels, 0);
-    this.breaker = new CircuitBreaker(`kms:${this.region}`, breakers, (to) => {
-      metrics.breakerState.set(labels, to === 'closed' ? 0 : to === 'half_open' ? 1 : 2);
-      metrics.breakerTransitions.inc({ ...labels, to });
-    });
+    this.breaker = meteredBreaker('kms', this.region, breakers, metrics);
   }
 
   async generateDataKey(context: KmsContext): Promise<DataKey> {

@@ -9,8 +9,9 @@ import type { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
 import { isStoreUnavailable } from '../platform/database/store-errors.js';
 import {
   BreakerOpenError,
-  CircuitBreaker,
+  meteredBreaker,
   type BreakerState,
+  type CircuitBreaker,
 } from '../platform/resilience/circuit-breaker.js';
 import { DeadlineExceededError, withDeadline } from '../platform/resilience/deadline.js';
 import {
@@ -99,7 +100,7 @@ export class RegionRouter {
           kind: 'local',
           region,
           dataSource,
-          breaker: storeBreaker(region.id, guards.breakers, metrics),
+          breaker: meteredBreaker('store', region.id, guards.breakers, metrics),
         });
         try {
           await dataSource.initialize();
@@ -246,19 +247,6 @@ export class RegionRouter {
     this.metrics.storeErrors.inc({ region: regionId, kind: unavailable ? 'unavailable' : 'query' });
     return unavailable ? new RegionUnavailableError(regionId, error) : error;
   }
-}
-
-function storeBreaker(
-  regionId: string,
-  options: GatewayConfig['breakers'],
-  metrics: GatewayMetrics,
-): CircuitBreaker {
-  const labels = { dependency: 'store', region: regionId };
-  metrics.breakerState.set(labels, 0);
-  return new CircuitBreaker(`store:${regionId}`, options, (to) => {
-    metrics.breakerState.set(labels, to === 'closed' ? 0 : to === 'half_open' ? 1 : 2);
-    metrics.breakerTransitions.inc({ ...labels, to });
-  });
 }
 
 function errorCode(error: unknown): string {

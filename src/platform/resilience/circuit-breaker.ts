@@ -1,3 +1,5 @@
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+
 /** closed: calls go through; open: calls fail at once; half_open: one probe call at a time. */
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
@@ -85,4 +87,21 @@ export class CircuitBreaker {
     this.currentState = to;
     this.onTransition(to);
   }
+}
+
+const STATE_VALUE: Readonly<Record<BreakerState, number>> = { closed: 0, half_open: 1, open: 2 };
+
+/** The breaker of one dependency of one region, its state and transitions in the metrics. */
+export function meteredBreaker(
+  dependency: 'kms' | 'store',
+  region: string,
+  options: BreakerOptions,
+  metrics: GatewayMetrics,
+): CircuitBreaker {
+  const labels = { dependency, region };
+  metrics.breakerState.set(labels, STATE_VALUE.closed);
+  return new CircuitBreaker(`${dependency}:${region}`, options, (to) => {
+    metrics.breakerState.set(labels, STATE_VALUE[to]);
+    metrics.breakerTransitions.inc({ ...labels, to });
+  });
 }
