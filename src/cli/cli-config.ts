@@ -37,5 +37,6 @@ export async function openCliStores(
   return RegionRouter.open(topology, dataSources, metrics, {
     breakers: config.breakers,
     budgetMs: CLI_STORE_BUDGET_MS,
+    maxWaiting: config.database.maxWaiting,
   });
 }

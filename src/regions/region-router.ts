@@ -3,8 +3,10 @@ import type { GatewayConfig, RegionConfig } from '../platform/config/gateway-con
 import {
   CommitOutcomeUnknownError,
   DomainError,
+  RegionOverloadedError,
   RegionUnavailableError,
 } from '../platform/errors/domain-error.js';
+import { Bulkhead, BulkheadFullError } from '../platform/resilience/bulkhead.js';
 import type { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
 import { isStoreUnavailable } from '../platform/database/store-errors.js';
 import {
@@ -33,6 +35,8 @@ export interface LocalRegionRoute {
   readonly dataSource: DataSource;
   /** Open while the store is down or hung: its requests fail fast instead of queueing. */
   readonly breaker: CircuitBreaker;
+  /** Bounds the calls in flight (running or waiting for a connection) on this store. */
+  readonly bulkhead: Bulkhead;
 }
 
 export type RegionRoute = LocalRegionRoute;
@@ -57,11 +61,14 @@ export interface StoreGuards {
   readonly breakers: GatewayConfig['breakers'];
   /** Most one store call (a transaction or a read, pool wait included) may take. */
   readonly budgetMs: number;
+  /** Calls that may wait for a pooled connection beyond the pool's size, per region. */
+  readonly maxWaiting: number;
 }
 
 const DEFAULT_GUARDS: StoreGuards = {
   breakers: { failureThreshold: 5, openMs: 2000 },
   budgetMs: 5000,
+  maxWaiting: 1000,
 };
 
 /**
@@ -101,6 +108,7 @@ export class RegionRouter {
           region,
           dataSource,
           breaker: meteredBreaker('store', region.id, guards.breakers, metrics),
+          bulkhead: new Bulkhead(`store:${region.id}`, region.poolSize + guards.maxWaiting),
         });
         try {
           await dataSource.initialize();
@@ -194,9 +202,11 @@ export class RegionRouter {
       startedAt === undefined
         ? this.budgetMs
         : Math.max(1, this.budgetMs - (performance.now() - startedAt));
-    return route.breaker.run(
-      () => withDeadline(`store:${route.region.id}`, left, call),
-      (error) => error instanceof DeadlineExceededError || isStoreUnavailable(error),
+    return route.bulkhead.run(() =>
+      route.breaker.run(
+        () => withDeadline(`store:${route.region.id}`, left, call),
+        (error) => error instanceof DeadlineExceededError || isStoreUnavailable(error),
+      ),
     );
   }
 
@@ -238,6 +248,10 @@ export class RegionRouter {
   }
 
   private storeFailure(regionId: string, error: unknown): unknown {
+    if (error instanceof BulkheadFullError) {
+      this.metrics.storeErrors.inc({ region: regionId, kind: 'overloaded' });
+      return new RegionOverloadedError(regionId, error);
+    }
     if (error instanceof BreakerOpenError || error instanceof DeadlineExceededError) {
       this.metrics.storeErrors.inc({ region: regionId, kind: 'unavailable' });
       return new RegionUnavailableError(regionId, error);

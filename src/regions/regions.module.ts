@@ -26,6 +26,7 @@ import { RegionTopology } from './region-topology.js';
         RegionRouter.open(topology, dataSources, metrics, {
           breakers: config.breakers,
           budgetMs: config.database.requestTimeoutMs,
+          maxWaiting: config.database.maxWaiting,
         }),
     },
   ],

@@ -15,6 +15,8 @@ import { TestRegions } from '../harness/test-regions.js';
 const KMS_TIMEOUT_MS = 1000;
 const STATEMENT_TIMEOUT_MS = 1500;
 const CONNECT_TIMEOUT_MS = 1000;
+/** Store calls that may wait beyond the pool (5 connections per test region). */
+const MAX_WAITING = 10;
 /** Budget of one store call of a request. */
 const STORE_BUDGET_MS = 1500;
 /**
@@ -76,6 +78,7 @@ describe('faults: one region’s dependency hangs, dies or slows down', () => {
         GATEWAY_DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
         GATEWAY_DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
         GATEWAY_DB_REQUEST_TIMEOUT_MS: String(STORE_BUDGET_MS),
+        GATEWAY_DB_MAX_WAITING: String(MAX_WAITING),
         GATEWAY_BREAKER_FAILURES: '3',
         GATEWAY_BREAKER_OPEN_MS: '1000',
       },
@@ -236,6 +239,31 @@ describe('faults: one region’s dependency hangs, dies or slows down', () => {
     assert.equal(read.body.data.displayName, 'Before', 'a write answered 503 took effect');
     assert.equal(read.body.version, 1);
     assert.equal(await subjectCount(EU), before);
+  });
+
+  it('store hangs under a burst: calls beyond the pool and its waiting limit are refused at once with 503 region_overloaded, not piled up', async () => {
+    await storeProxy.set('hang');
+    try {
+      const outcomes = await Promise.all(Array.from({ length: 40 }, () => readOf(euSubject)));
+      const overloaded = outcomes.filter((o) => o.code === 'region_overloaded');
+      const timedOut = outcomes.filter((o) => o.code === 'region_unavailable');
+      assert.equal(overloaded.length + timedOut.length, 40);
+      assert.ok(
+        overloaded.length >= 40 - (5 + MAX_WAITING),
+        `${String(overloaded.length)} refused`,
+      );
+      for (const outcome of overloaded)
+        assert.ok(outcome.ms < SLACK_MS, `refused after ${outcome.ms.toFixed(0)} ms`);
+      assert.equal((await readOf(usSubject)).status, 200);
+    } finally {
+      await storeProxy.set('pass');
+    }
+    await recovers(() => readOf(euSubject), 200);
+    const metrics = (await gateway.request<string>('GET', '/metrics')).text;
+    assert.match(
+      metrics,
+      /gateway_store_errors_total\{region="eu-central-1",kind="overloaded"\} [1-9]/,
+    );
   });
 
   it('store dies (connections refused and reset): 503 region_unavailable at once, US unaffected, back after healing', async () => {

@@ -79,6 +79,7 @@ const envSchema = z.object({
   GATEWAY_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
   GATEWAY_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   GATEWAY_DB_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  GATEWAY_DB_MAX_WAITING: z.coerce.number().int().min(0).max(100_000).default(200),
   GATEWAY_POLICY_DATA_DIR: z.string().optional(),
   GATEWAY_POLICY_ALLOW_HTTP: booleanFlag,
   GATEWAY_DEVELOPMENT: booleanFlag,
@@ -340,6 +341,7 @@ export function loadGatewayConfig(
       connectTimeoutMs: values.GATEWAY_DB_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: values.GATEWAY_DB_STATEMENT_TIMEOUT_MS,
       requestTimeoutMs: values.GATEWAY_DB_REQUEST_TIMEOUT_MS,
+      maxWaiting: values.GATEWAY_DB_MAX_WAITING,
     },
     breakers: {
       failureThreshold: values.GATEWAY_BREAKER_FAILURES,

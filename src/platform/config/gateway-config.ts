@@ -100,6 +100,8 @@ export interface GatewayConfig {
     readonly statementTimeoutMs: number;
     /** Per store call (a transaction or a read, pool wait included): 503 when it runs out. */
     readonly requestTimeoutMs: number;
+    /** Store calls that may wait for a pooled connection, per region; past it 503 at once. */
+    readonly maxWaiting: number;
   };
   /** Circuit breakers, one per dependency (KMS, store) per region. */
   readonly breakers: {

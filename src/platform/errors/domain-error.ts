@@ -95,3 +95,19 @@ export class CommitOutcomeUnknownError extends DomainError {
     });
   }
 }
+
+/** Too many calls already waiting on the region's store: 503 at once, retry after a moment. */
+export class RegionOverloadedError extends DomainError {
+  constructor(
+    readonly region: string,
+    cause?: unknown,
+  ) {
+    super('region_overloaded', 503, 'Region overloaded', {
+      detail: `Too many requests are waiting on the store of region ${region}; nothing was written. Retry shortly.`,
+      extensions: { region },
+      headers: { 'Retry-After': '1' },
+      logLevel: 'warn',
+      cause,
+    });
+  }
+}

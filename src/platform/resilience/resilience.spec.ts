@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BreakerOpenError, CircuitBreaker, type BreakerState } from './circuit-breaker.js';
+import { Bulkhead, BulkheadFullError } from './bulkhead.js';
 import { DeadlineExceededError, withDeadline } from './deadline.js';
 
 const down = new Error('unavailable');
@@ -102,5 +103,32 @@ describe('deadline', () => {
   it('passes results and errors through before the deadline', async () => {
     assert.equal(await withDeadline('x', 1000, () => ok()), 'ok');
     await assert.rejects(withDeadline('x', 1000, fail), down);
+  });
+});
+
+describe('bulkhead', () => {
+  it('admits up to its limit, refuses the next at once, and admits again as calls finish', async () => {
+    const bulkhead = new Bulkhead('store:test', 2);
+    const releases: (() => void)[] = [];
+    const held = (): Promise<void> =>
+      new Promise<void>((resolve) => {
+        releases.push(resolve);
+      });
+    const first = bulkhead.run(held);
+    const second = bulkhead.run(held);
+    assert.equal(bulkhead.inFlight, 2);
+    await assert.rejects(bulkhead.run(ok), BulkheadFullError);
+    releases[0]?.();
+    await first;
+    assert.equal(await bulkhead.run(ok), 'ok');
+    releases[1]?.();
+    await second;
+    assert.equal(bulkhead.inFlight, 0);
+  });
+
+  it('frees its place when the call fails', async () => {
+    const bulkhead = new Bulkhead('store:test', 1);
+    await assert.rejects(bulkhead.run(fail), down);
+    assert.equal(await bulkhead.run(ok), 'ok');
   });
 });
