@@ -5,6 +5,7 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { identifyCallers } from './auth/caller-identification.js';
 import { ServiceTokenVerifier } from './auth/service-token.verifier.js';
+import { ShutdownState, refuseWhileClosing } from './health/shutdown-state.js';
 import type { GatewayConfig } from './platform/config/gateway-config.js';
 import { installJsonBodyParser } from './platform/http/json-body.js';
 import { ProblemFilter } from './platform/http/problem.filter.js';
@@ -37,7 +38,8 @@ export async function createGatewayApp(
     frameworkErrors: frameworkErrorHandler(logger),
     genReqId: requestIdFor,
     logger: false,
-    return503OnClosing: true,
+    // Refused during shutdown by refuseWhileClosing below, as problem+json like every error.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forConfig(config),
@@ -57,6 +59,7 @@ export async function createGatewayApp(
   // The API speaks JSON only; any other body is a 415 rather than a string to validate.
   fastify.removeContentTypeParser('text/plain');
   installJsonBodyParser(app, config);
+  refuseWhileClosing(fastify, app.get(ShutdownState), logger);
   // In this order, when a request arrives: who is calling, then whether it may call again now.
   identifyCallers(fastify, app.get(ServiceTokenVerifier));
   await installRateLimit(app, config.rateLimit, metrics);

@@ -17,6 +17,7 @@ import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
 import type { GatewayConfig } from '../platform/config/gateway-config.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { RegionRouter, type RegionProbe } from '../regions/region-router.js';
+import { ShutdownState } from './shutdown-state.js';
 
 /** How long readiness waits for each store before calling it unavailable. */
 const PROBE_TIMEOUT_MS = 1000;
@@ -39,10 +40,9 @@ interface RegionHealth {
 @PublicRoute()
 @Controller()
 export class HealthController implements BeforeApplicationShutdown {
-  private draining = false;
-
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly shutdown: ShutdownState,
     private readonly router: RegionRouter,
     private readonly kms: KmsRegistry,
     private readonly policy: PolicyService,
@@ -65,7 +65,7 @@ export class HealthController implements BeforeApplicationShutdown {
    */
   @Get('readyz')
   async readyz(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
-    if (this.draining) {
+    if (this.shutdown.draining) {
       void reply.status(503);
       return { status: 'draining' };
     }
@@ -114,11 +114,13 @@ export class HealthController implements BeforeApplicationShutdown {
   /**
    * SIGTERM: before the server stops accepting, readiness says `draining` for
    * GATEWAY_SHUTDOWN_DRAIN_MS while requests are still served, so a load balancer takes this
-   * instance out of rotation before anything is refused.
+   * instance out of rotation before anything is refused; then new requests are refused with
+   * 503 `shutting_down` while those in flight finish.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    this.draining = true;
+    this.shutdown.draining = true;
     if (this.config.shutdownDrainMs > 0) await sleep(this.config.shutdownDrainMs);
+    this.shutdown.closing = true;
   }
 
   @Get('metrics')

@@ -3,6 +3,12 @@ import { KeysModule } from '../keys/keys.module.js';
 import { PolicyModule } from '../policy/policy.module.js';
 import { RegionsModule } from '../regions/regions.module.js';
 import { HealthController } from './health.controller.js';
+import { ShutdownState } from './shutdown-state.js';
 
-@Module({ imports: [RegionsModule, KeysModule, PolicyModule], controllers: [HealthController] })
+@Module({
+  imports: [RegionsModule, KeysModule, PolicyModule],
+  controllers: [HealthController],
+  providers: [ShutdownState],
+  exports: [ShutdownState],
+})
 export class HealthModule {}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { ShutdownState } from '../../src/health/shutdown-state.js';
 import { createSubject, recordPath } from '../harness/subjects.js';
 import { TestGateway } from '../harness/test-gateway.js';
 import { TestRegions } from '../harness/test-regions.js';
@@ -79,5 +80,29 @@ describe('graceful shutdown', () => {
       "SELECT count(*)::text AS n FROM records WHERE record_id LIKE 'drain-%'",
     );
     assert.equal(Number(stored[0]?.n) + Number(elsewhere[0]?.n), 10);
+  });
+
+  it('after the drain, a new request on an open connection is 503 shutting_down as problem+json, and nothing is decided', async () => {
+    const other = await TestGateway.start({ regions });
+    try {
+      const otherToken = await other.token({ region: 'us-east-1' });
+      other.app.get(ShutdownState).closing = true;
+      const refused = await other.request<{ code: string; type: string; status: number }>(
+        'GET',
+        recordPath(subjectId, 'profile', 'main'),
+        { token: otherToken },
+      );
+      assert.equal(refused.status, 503);
+      assert.match(refused.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.equal(refused.body.code, 'shutting_down');
+      assert.equal(refused.body.type, 'urn:residency-gateway:problem:shutting_down');
+      assert.equal(refused.headers.get('retry-after'), '1');
+      assert.equal(refused.headers.get('connection'), 'close');
+      assert.equal(refused.headers.get('x-decision-id'), null, 'nothing was decided');
+      assert.notEqual(refused.headers.get('x-request-id'), null);
+    } finally {
+      other.app.get(ShutdownState).closing = false;
+      await other.close();
+    }
   });
 });
