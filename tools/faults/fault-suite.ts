@@ -1,21 +1,30 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BenchStack, percentile } from '../../bench/bench-stack.js';
+import pg from 'pg';
+import { BenchStack } from '../../bench/bench-stack.js';
 import { RUNTIME_ROLE } from '../../src/platform/database/runtime-role.js';
 import { PROJECT_ROOT } from '../../src/platform/paths.js';
-import pg from 'pg';
 import { isAlive } from '../local-stack/child-process.js';
 import { BundleServer } from './bundle-server.js';
-import { checkConsistency, type ConsistencyReport } from './consistency-check.js';
-import { HUNG_MS, SteadyLoad, type LoadTarget, type Sample } from './load.js';
+import {
+  measure,
+  report,
+  succeeded,
+  successRate,
+  type Fault,
+  type FaultResult,
+} from './fault-measure.js';
+import { checkConsistency } from './consistency-check.js';
+import { SteadyLoad, type LoadTarget } from './load.js';
 import { TcpFaultProxy } from './tcp-fault-proxy.js';
 
 /**
  * `npm run faults`: the whole stack (a PostgreSQL per region, moto's KMS, the gateway as its
  * own process) under steady load over every region while one dependency at a time is broken —
- * eu-central-1's KMS or store through a TCP fault proxy on loopback, or the gateway itself by
- * SIGTERM and SIGKILL — held, healed and measured; then every acknowledged write, refused write
+ * eu-central-1's KMS or store through a TCP fault proxy on loopback, its log's INSERT grant,
+ * the policy bundle server, or the gateway itself by SIGTERM and SIGKILL — held, healed and
+ * measured (fault-measure.ts); then every acknowledged write, refused write
  * and acknowledged access is checked against the stores. Prints one row per fault against the
  * targets, writes bench/results/faults-*.json, exits 1 if a target is missed.
  *
@@ -36,98 +45,6 @@ const REGIONS = [
   { id: 'us-west-2', jurisdiction: 'US' },
   { id: 'eu-central-1', jurisdiction: 'EU' },
 ];
-
-interface Fault {
-  readonly name: string;
-  /** Which region's requests may fail: eu-central-1's, or none (the whole gateway keeps serving). */
-  readonly affects: 'region' | 'none';
-  /** What a failed affected request may take at most (its timeout), in ms. */
-  readonly timeoutMs: number;
-  inject(): Promise<void>;
-  heal(): Promise<void>;
-  /** After healing: why the fault did not have the effect it should have had, if it did not. */
-  check?(): Promise<string | undefined>;
-}
-
-interface FaultResult {
-  readonly fault: string;
-  readonly unaffectedSuccess: number;
-  readonly baselineSuccess: number;
-  readonly affectedRequests: number;
-  readonly affectedFailures: number;
-  readonly failureP99Ms: number;
-  readonly failureMaxMs: number;
-  readonly timeoutMs: number;
-  readonly hung: number;
-  readonly recoveryMs: number | undefined;
-  readonly codes: Readonly<Record<string, number>>;
-  readonly inFlight5xx?: number;
-  /** What a fault's own check found wrong. */
-  readonly problem?: string;
-  readonly ok: boolean;
-}
-
-const succeeded = (s: Sample): boolean => s.status > 0 && s.status < 500;
-
-function successRate(samples: readonly Sample[]): number {
-  return samples.length === 0 ? 1 : samples.filter(succeeded).length / samples.length;
-}
-
-/** The earliest moment after healing from which every affected request succeeded. */
-function recoveryMs(samples: readonly Sample[], healedAt: number): number | undefined {
-  const after = samples
-    .filter((s) => s.region === AFFECTED && s.at - s.ms >= healedAt)
-    .sort((a, b) => a.at - a.ms - (b.at - b.ms));
-  let recovered: number | undefined;
-  for (const sample of after) {
-    if (!succeeded(sample)) recovered = undefined;
-    else recovered ??= sample.at - sample.ms;
-  }
-  return recovered === undefined ? undefined : Math.max(0, recovered - healedAt);
-}
-
-function measure(
-  fault: Fault,
-  samples: readonly Sample[],
-  window: { from: number; to: number; healedAt: number },
-  baselineSuccess: number,
-): FaultResult {
-  const during = samples.filter((s) => s.at - s.ms >= window.from && s.at - s.ms <= window.to);
-  const unaffected = during.filter((s) => fault.affects === 'none' || s.region !== AFFECTED);
-  const affected = during.filter((s) => fault.affects === 'region' && s.region === AFFECTED);
-  const failures = affected.filter((s) => !succeeded(s));
-  const codes: Record<string, number> = {};
-  for (const failure of failures) {
-    const code = failure.code ?? String(failure.status);
-    codes[code] = (codes[code] ?? 0) + 1;
-  }
-  const p99 = percentile(
-    failures.map((s) => s.ms),
-    99,
-  );
-  const recovery = recoveryMs(samples, window.healedAt);
-  const hung = during.filter((s) => s.ms >= HUNG_MS).length;
-  const unaffectedSuccess = successRate(unaffected);
-  return {
-    fault: fault.name,
-    unaffectedSuccess,
-    baselineSuccess,
-    affectedRequests: affected.length,
-    affectedFailures: failures.length,
-    failureP99Ms: Math.round(p99),
-    failureMaxMs: Math.round(Math.max(0, ...failures.map((s) => s.ms))),
-    timeoutMs: fault.timeoutMs,
-    hung,
-    recoveryMs: recovery === undefined ? undefined : Math.round(recovery),
-    codes,
-    ok:
-      unaffectedSuccess >= 0.99 * baselineSuccess &&
-      p99 <= fault.timeoutMs + 100 &&
-      hung === 0 &&
-      recovery !== undefined &&
-      recovery <= RECOVERY_TARGET_MS,
-  };
-}
 
 /** Subjects homed in each region, each with a profile record, created through the gateway. */
 async function seed(stack: BenchStack, url: string): Promise<LoadTarget[]> {
@@ -246,9 +163,13 @@ async function main(): Promise<void> {
     load.start();
     const baselineFrom = performance.now();
     await sleep(HOLD_SECONDS * 1000);
-    const baselineSuccess = successRate(
-      load.samples.filter((s) => s.at - s.ms >= baselineFrom && s.region !== AFFECTED),
-    );
+    const goals = {
+      affectedRegion: AFFECTED,
+      baselineSuccess: successRate(
+        load.samples.filter((s) => s.at - s.ms >= baselineFrom && s.region !== AFFECTED),
+      ),
+      recoveryTargetMs: RECOVERY_TARGET_MS,
+    };
 
     const proxyFault = (
       name: string,
@@ -310,12 +231,7 @@ async function main(): Promise<void> {
       await fault.heal();
       const healedAt = performance.now();
       await sleep(RECOVERY_TARGET_MS + 1000);
-      const result = measure(
-        fault,
-        load.samples,
-        { from, to: healedAt, healedAt },
-        baselineSuccess,
-      );
+      const result = measure(fault, load.samples, { from, to: healedAt, healedAt }, goals);
       const problem = await fault.check?.();
       results.push(problem === undefined ? result : { ...result, ok: false, problem });
     }
@@ -345,7 +261,7 @@ async function main(): Promise<void> {
         },
         load.samples,
         { from, to: stoppedAt, healedAt },
-        baselineSuccess,
+        goals,
       );
       results.push({
         ...result,
@@ -362,7 +278,7 @@ async function main(): Promise<void> {
       load.refused,
       load.decisions,
     );
-    report(results, consistency, load.samples.length);
+    report(results, consistency, load.samples.length, HOLD_SECONDS);
     const consistent =
       consistency.lostWrites === 0 &&
       consistency.refusedButStored === 0 &&
@@ -373,48 +289,6 @@ async function main(): Promise<void> {
     await Promise.all([...proxies.map((p) => p.close()), ...closers.map((close) => close())]);
     await stack.stop();
   }
-}
-
-function report(
-  results: readonly FaultResult[],
-  consistency: ConsistencyReport,
-  total: number,
-): void {
-  const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
-  const rows = results.map((r) => ({
-    fault: r.fault,
-    'unaffected ok': `${pct(r.unaffectedSuccess)} (base ${pct(r.baselineSuccess)})`,
-    'affected failed': `${String(r.affectedFailures)}/${String(r.affectedRequests)}`,
-    'fail p99/max ms': `${String(r.failureP99Ms)}/${String(r.failureMaxMs)}`,
-    'timeout ms': r.timeoutMs === 0 ? '—' : String(r.timeoutMs),
-    hung: r.hung,
-    'recovery ms': r.recoveryMs ?? 'never',
-    'in-flight 5xx': r.inFlight5xx ?? '—',
-    codes: Object.entries(r.codes)
-      .map(([code, n]) => `${code}:${String(n)}`)
-      .join(' '),
-    target: r.ok ? 'met' : `MISSED${r.problem === undefined ? '' : `: ${r.problem}`}`,
-  }));
-  console.table(rows);
-  console.log(
-    [
-      `requests: ${String(total)}`,
-      `acknowledged writes lost: ${String(consistency.lostWrites)} of ${String(consistency.acknowledgedWrites)}`,
-      `refused writes stored anyway: ${String(consistency.refusedButStored)} of ${String(consistency.refusedWrites - consistency.inDoubt)}`,
-      `writes answered commit_outcome_unknown: ${String(consistency.inDoubt)} (${String(consistency.inDoubtApplied)} applied)`,
-      `acknowledged accesses without their log entry: ${String(consistency.missingAuditEntries)} of ${String(consistency.acknowledgedDecisions)} ${JSON.stringify(consistency.missingByKind)}`,
-      `records without their index entry: ${String(consistency.partialWrites)}`,
-    ].join('\n'),
-  );
-  const dir = join(PROJECT_ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const body = JSON.stringify(
-    { at: new Date().toISOString(), holdSeconds: HOLD_SECONDS, results, consistency },
-    null,
-    2,
-  );
-  writeFileSync(join(dir, `faults-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), body);
-  writeFileSync(join(dir, 'faults-latest.json'), body);
 }
 
 await main();
