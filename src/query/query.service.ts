@@ -7,6 +7,7 @@ import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
 import type { GatewayConfig } from '../platform/config/gateway-config.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import type { RequestContext } from '../platform/http/request-context.js';
+import { DeadlineExceededError, withDeadline } from '../platform/resilience/deadline.js';
 import { PurposeRequiredError } from '../access/access-gate.js';
 import type { RecordView } from '../records/record-view.js';
 import { RegionTopology } from '../regions/region-topology.js';
@@ -162,27 +163,15 @@ export class QueryService {
     region: string,
     work: (signal: AbortSignal) => Promise<RegionOutcome>,
   ): Promise<Settled> {
-    const abort = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<Settled>((resolve) => {
-      timer = setTimeout(() => {
-        resolve({ status: 'unavailable', reason: 'timeout' });
-        abort.abort();
-      }, this.config.query.regionTimeoutMs);
-    });
-    const answered = work(abort.signal).then(
-      (outcome): Settled => outcome,
-      (error: unknown): Settled => {
-        const reason = error instanceof DomainError ? error.code : 'internal_error';
-        if (!(error instanceof DomainError))
-          this.logger.error({ message: 'a region failed a query', region });
-        return { status: 'unavailable', reason };
-      },
-    );
     try {
-      return await Promise.race([answered, timeout]);
-    } finally {
-      clearTimeout(timer);
+      return await withDeadline(`query:${region}`, this.config.query.regionTimeoutMs, work);
+    } catch (error) {
+      if (error instanceof DeadlineExceededError)
+        return { status: 'unavailable', reason: 'timeout' };
+      const reason = error instanceof DomainError ? error.code : 'internal_error';
+      if (!(error instanceof DomainError))
+        this.logger.error({ message: 'a region failed a query', region });
+      return { status: 'unavailable', reason };
     }
   }
 

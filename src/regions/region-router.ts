@@ -217,7 +217,7 @@ export class RegionRouter {
         const started = performance.now();
         let store: RegionProbe['store'] = 'ok';
         try {
-          await withTimeout(dataSource.query('SELECT 1'), timeoutMs);
+          await withDeadline(`store:${region.id}`, timeoutMs, () => dataSource.query('SELECT 1'));
         } catch {
           store = 'unavailable';
           this.metrics.storeErrors.inc({ region: region.id, kind: 'unavailable' });
@@ -266,18 +266,4 @@ export class RegionRouter {
 function errorCode(error: unknown): string {
   const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' ? code : error instanceof Error ? error.message : 'unknown error';
-}
-
-async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error('timed out'));
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
