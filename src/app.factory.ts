@@ -2,7 +2,14 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { DestinationStream } from 'pino';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { AppModule } from './app.module.js';
+import { PeerClient } from './cells/peer-client.js';
+import { identifyPeerCalls } from './cells/peer-inbound.js';
+import { PeerListener } from './cells/peer-listener.js';
+import { forwardToPeers } from './cells/region-forwarding.js';
+import { PolicyService } from './policy/policy.service.js';
+import { RegionTopology } from './regions/region-topology.js';
 import { identifyCallers } from './auth/caller-identification.js';
 import { ServiceTokenVerifier } from './auth/service-token.verifier.js';
 import { ShutdownState, refuseWhileClosing } from './health/shutdown-state.js';
@@ -33,7 +40,14 @@ export async function createGatewayApp(
 ): Promise<NestFastifyApplication> {
   const root = createRootLogger(config, options.logDestination);
   const logger = new GatewayLogger(root);
+  // A cell also serves the application on its peer port, over mutual TLS (DESIGN §4, Cells).
+  const peerListener =
+    config.cell === undefined ? undefined : new PeerListener(config.cell, config.host);
   const adapter = new FastifyAdapter({
+    serverFactory: (handler: (request: IncomingMessage, response: ServerResponse) => void) => {
+      peerListener?.attach(handler);
+      return createServer(handler);
+    },
     bodyLimit: config.bodyLimitBytes,
     frameworkErrors: frameworkErrorHandler(logger),
     genReqId: requestIdFor,
@@ -60,16 +74,36 @@ export async function createGatewayApp(
   fastify.removeContentTypeParser('text/plain');
   installJsonBodyParser(app, config);
   refuseWhileClosing(fastify, app.get(ShutdownState), logger);
-  // In this order, when a request arrives: who is calling, then whether it may call again now.
+  // In this order, when a request arrives: who is calling, which cell forwarded it (on the
+  // peer port), whether it may call again now; and last before the handler, whether another
+  // cell serves the region it is about.
   identifyCallers(fastify, app.get(ServiceTokenVerifier));
+  const topology = app.get(RegionTopology);
+  if (peerListener !== undefined) {
+    identifyPeerCalls(fastify, peerListener, topology, metrics, logger);
+    fastify.addHook('onClose', async () => peerListener.close());
+  }
   await installRateLimit(app, config.rateLimit, metrics);
   observeRequests(fastify, metrics, root);
+  if (topology.peers.length > 0) {
+    const policy = app.get(PolicyService);
+    forwardToPeers(fastify, {
+      topology,
+      policy: () => policy.snapshot(),
+      peers: app.get(PeerClient),
+      logger,
+    });
+  }
 
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
     jsonDocumentUrl: 'openapi.json',
     yamlDocumentUrl: 'openapi.yaml',
   });
   await app.init();
+  if (peerListener !== undefined) {
+    await fastify.ready();
+    await peerListener.listen();
+  }
   return app;
 }
 

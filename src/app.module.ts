@@ -3,6 +3,7 @@ import { AccessModule } from './access/access.module.js';
 import { AuditLogModule } from './audit-log/audit-log.module.js';
 import { AuditorApiModule } from './auditor-api/auditor-api.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { CellsModule } from './cells/cells.module.js';
 import { CasesApiModule } from './cases-api/cases-api.module.js';
 import { CasesModule } from './cases/cases.module.js';
 import { ErasureModule } from './erasure/erasure.module.js';
@@ -37,6 +38,7 @@ export class AppModule {
         // Tables mapped to entities (the rest is accessed with SQL; see the README).
         DatabaseModule.forRegions(config, [SubjectEntity]),
         RegionsModule,
+        CellsModule,
         AuthModule,
         KeysModule,
         PolicyModule,

@@ -118,6 +118,7 @@ function context(purpose: string | null = 'service-delivery', caseId: string | n
     caller: { service: 'svc:feed', region: 'us-east-1', jurisdiction: 'US', roles: ['service'] },
     purpose,
     caseId,
+    via: null,
     decisions: { ids: [], breakGlass: false },
   } satisfies RequestContext;
 }

@@ -256,6 +256,9 @@ export class AccessGate {
         jurisdiction: caller.jurisdiction,
         roles: [...caller.roles],
       },
+      ...(ctx.via === null
+        ? {}
+        : { via: { region: ctx.via.region, jurisdiction: ctx.via.jurisdiction } }),
       action: access.action,
       purpose,
       case: kase,

@@ -63,12 +63,12 @@ export class TransparencyLog implements OnApplicationBootstrap, OnApplicationShu
         throw new Error(`witness key ${key.name} is not a cosignature/v1 key`);
       return key;
     });
-    for (const region of router.topology.regions) {
+    for (const region of router.topology.local) {
       this.integrators.set(
         region.id,
         new RegionIntegrator(
           region.id,
-          router.route(region.id).dataSource,
+          router.localRoute(region.id).dataSource,
           store,
           signer,
           sink,

@@ -112,9 +112,12 @@ export class AuditorService {
     });
   }
 
-  /** Every region's (or one region's) verifier key and latest checkpoint. */
+  /**
+   * One region's verifier key and latest checkpoint, or those of every region this process
+   * serves (in a cell: its own; each cell answers for its regions).
+   */
   async checkpoints(ctx: RequestContext, region: string | undefined): Promise<RegionCheckpoint[]> {
-    const regions = region === undefined ? this.router.topology.regions.map((r) => r.id) : [region];
+    const regions = region === undefined ? this.router.topology.local.map((r) => r.id) : [region];
     return Promise.all(regions.map((id) => this.checkpoint(ctx, id)));
   }
 
@@ -170,13 +173,16 @@ export class AuditorService {
   }
 
   /**
-   * A receipt, from the given region or from whichever region of the caller's jurisdiction holds
-   * the decision (an auditor reads the logs of its own jurisdiction only).
+   * A receipt, from the given region or from whichever region of the caller's jurisdiction this
+   * process serves holds the decision (an auditor reads the logs of its own jurisdiction only;
+   * in a cell, name the region to reach another cell's log).
    */
   async receipt(ctx: RequestContext, decisionId: string, region: string | undefined) {
     const regions =
       region === undefined
-        ? this.router.topology.inJurisdiction(ctx.caller.jurisdiction).map((r) => r.id)
+        ? this.router.topology.local
+            .filter((r) => r.jurisdiction === ctx.caller.jurisdiction)
+            .map((r) => r.id)
         : [region];
     const lookups = await Promise.all(
       regions.map((id) =>

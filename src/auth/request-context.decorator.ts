@@ -30,6 +30,7 @@ export const Ctx = createParamDecorator(
       caller: request.caller,
       purpose,
       caseId: header(request, 'x-case-id'),
+      via: request.via ?? null,
       decisions: request.decisions,
     };
   },

@@ -1,7 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import type { Caller, DecisionTrace } from '../platform/http/request-context.js';
+import type { Caller, DecisionTrace, Via } from '../platform/http/request-context.js';
 import { PUBLIC_ROUTE } from './public-route.decorator.js';
 import { ServiceTokenVerifier } from './service-token.verifier.js';
 
@@ -10,6 +10,8 @@ export type AuthenticatedRequest = FastifyRequest & {
   /** Why the token sent was refused, when `identifyCallers` tried it (thrown on protected routes). */
   authenticationError?: Error;
   decisions?: DecisionTrace;
+  /** The peer cell that forwarded this request, from its mTLS certificate (cells/peer-inbound). */
+  via?: Via;
 };
 
 /**

@@ -29,7 +29,7 @@ export async function openCliStores(
   config: GatewayConfig,
   metrics: GatewayMetrics = new GatewayMetrics(),
 ): Promise<RegionRouter> {
-  const topology = new RegionTopology(config.regions);
+  const topology = new RegionTopology(config.regions, config.peers);
   const dataSources = new Map(
     config.regions.map((region) => [region.id, createRegionDataSource(region, config.database)]),
   );

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../auth/public-route.decorator.js';
+import { PeerClient, type PeerProbe } from '../cells/peer-client.js';
 import { KmsRegistry } from '../keys/kms-registry.js';
 import { metricsText } from '../platform/metrics/cluster-metrics.js';
 import { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
@@ -24,6 +25,17 @@ const PROBE_TIMEOUT_MS = 1000;
 
 const REGION_STATES = ['ok', 'degraded', 'unavailable'] as const;
 type RegionState = (typeof REGION_STATES)[number];
+
+interface PeerHealth {
+  readonly region: string;
+  readonly state: 'ok' | 'degraded';
+  readonly dependency?: 'peer';
+  readonly jurisdiction: string;
+  readonly servedBy: 'peer';
+  readonly peer: 'ok' | 'unreachable';
+  readonly peerBreaker: string;
+  readonly latencyMs: number;
+}
 
 interface RegionHealth {
   readonly region: string;
@@ -47,6 +59,7 @@ export class HealthController implements BeforeApplicationShutdown {
     private readonly kms: KmsRegistry,
     private readonly policy: PolicyService,
     private readonly metrics: GatewayMetrics,
+    private readonly peers: PeerClient,
   ) {}
 
   /** Liveness: the process serves HTTP. Deliberately checks no dependency. */
@@ -61,7 +74,9 @@ export class HealthController implements BeforeApplicationShutdown {
    * (the other regions keep serving; that region's requests fail closed with 503 on their own).
    * Each region's state is in the body and in `gateway_region_state`: `unavailable` (its store
    * does not answer), `degraded` (its store answers but its KMS is failing, or a breaker is not
-   * closed), `ok`; `dependency` names what is wrong.
+   * closed), `ok`; `dependency` names what is wrong. In a cell, the regions its peers serve
+   * are listed too, `degraded` (dependency `peer`) while their cell does not answer: that never
+   * makes this cell unready, since it still serves its own region.
    */
   @Get('readyz')
   async readyz(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
@@ -69,10 +84,17 @@ export class HealthController implements BeforeApplicationShutdown {
       void reply.status(503);
       return { status: 'draining' };
     }
-    const probes = await this.router.probe(PROBE_TIMEOUT_MS);
+    const [probes, peerProbes] = await Promise.all([
+      this.router.probe(PROBE_TIMEOUT_MS),
+      this.peers.probe(PROBE_TIMEOUT_MS),
+    ]);
     const policy = this.policy.status();
-    const regions = probes.map((probe) => this.regionHealth(probe));
-    const ready = policy.loaded && regions.some((region) => region.state !== 'unavailable');
+    const local = probes.map((probe) => this.regionHealth(probe));
+    const ready = policy.loaded && local.some((region) => region.state !== 'unavailable');
+    const regions: (RegionHealth | PeerHealth)[] = [
+      ...local,
+      ...peerProbes.map((probe) => this.peerHealth(probe)),
+    ];
     void reply.status(ready ? 200 : 503);
     return {
       status: ready ? 'ready' : 'not_ready',
@@ -108,6 +130,22 @@ export class HealthController implements BeforeApplicationShutdown {
       storeBreaker: probe.breaker,
       latencyMs: probe.latencyMs,
       kms,
+    };
+  }
+
+  private peerHealth(probe: PeerProbe): PeerHealth {
+    const state = probe.reachable && probe.breaker === 'closed' ? 'ok' : 'degraded';
+    for (const each of REGION_STATES)
+      this.metrics.regionState.set({ region: probe.region, state: each }, each === state ? 1 : 0);
+    return {
+      region: probe.region,
+      state,
+      ...(state === 'ok' ? {} : { dependency: 'peer' as const }),
+      jurisdiction: probe.jurisdiction,
+      servedBy: 'peer',
+      peer: probe.reachable ? 'ok' : 'unreachable',
+      peerBreaker: probe.breaker,
+      latencyMs: probe.latencyMs,
     };
   }
 

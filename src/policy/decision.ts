@@ -49,6 +49,11 @@ export interface PolicyInput {
     jurisdiction: string;
     roles: readonly string[];
   };
+  /**
+   * The cell that forwarded the request, when one did: the answer passes through its
+   * jurisdiction. Absent when the caller called the home cell (or the single-process gateway).
+   */
+  readonly via?: { region: string; jurisdiction: string };
   readonly action: string;
   readonly purpose: string | null;
   readonly case: PolicyCase | null;

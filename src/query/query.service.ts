@@ -15,6 +15,18 @@ import { InvalidQueryError } from './query.errors.js';
 import { QueryCursorCodec, type RegionPositions } from './query-cursor.js';
 import type { WhereValue } from '../vault/record-vault.js';
 import { RegionQueryExecutor, type RegionOutcome } from './region-query.executor.js';
+import { PeerQueryPart, type CallerCredential } from './peer-query-part.js';
+import { RegionNotServedHereError } from '../regions/region-router.js';
+
+/** One region's part of a query, as a peer cell asks for it (`POST /v1/query/parts`). */
+export interface QueryPartRequest {
+  readonly region: string;
+  readonly collection: string;
+  readonly where: Readonly<Record<string, unknown>>;
+  readonly fields: readonly string[];
+  readonly limit: number;
+  readonly after: readonly [string, string] | null;
+}
 
 export interface QueryRequest {
   readonly collection: string;
@@ -57,12 +69,21 @@ export class QueryService {
     private readonly policy: PolicyService,
     private readonly topology: RegionTopology,
     private readonly executor: RegionQueryExecutor,
+    private readonly peerPart: PeerQueryPart,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
     this.cursors = new QueryCursorCodec(config.query.cursorSecret);
   }
 
-  async query(ctx: RequestContext, request: QueryRequest): Promise<QueryResult> {
+  /**
+   * `credential` is the caller's own token: a region served by another cell gets its part from
+   * that cell, which verifies the caller itself.
+   */
+  async query(
+    ctx: RequestContext,
+    request: QueryRequest,
+    credential: CallerCredential,
+  ): Promise<QueryResult> {
     // Checked here too: the purpose is part of what the cursor is bound to.
     const purpose = ctx.purpose;
     if (purpose === null) throw new PurposeRequiredError();
@@ -94,10 +115,20 @@ export class QueryService {
       regions.map(async (region): Promise<[string, Settled]> => {
         const position = positions[region.id];
         if (position === 'done') return [region.id, { status: 'exhausted' }];
+        const after = position ?? null;
         return [
           region.id,
           await this.withTimeout(region.id, (signal) =>
-            this.executor.run(ctx, region.id, spec, position ?? null, signal),
+            this.topology.isLocal(region.id)
+              ? this.executor.run(ctx, region.id, spec, after, signal)
+              : this.peerPart.run(
+                  ctx,
+                  credential,
+                  region.id,
+                  { collection: collection.name, where, fields, limit: request.limit },
+                  after,
+                  signal,
+                ),
           ),
         ];
       }),
@@ -155,13 +186,36 @@ export class QueryService {
   }
 
   /**
+   * The part of a query about one region this cell serves, asked by the cell that fans the
+   * query out: validated against this cell's own bundle and decided here, within this cell's
+   * region timeout.
+   */
+  async part(ctx: RequestContext, request: QueryPartRequest): Promise<Settled> {
+    const purpose = ctx.purpose;
+    if (purpose === null) throw new PurposeRequiredError();
+    if (!this.topology.isLocal(request.region)) throw new RegionNotServedHereError(request.region);
+    const policy = this.policy.snapshot();
+    const collection = policy.catalog.collection(request.collection);
+    const spec = {
+      policy,
+      collection,
+      where: this.validateWhere(collection, request.where),
+      fields: this.validateFields(collection, request.fields),
+      limit: request.limit,
+    };
+    return this.withTimeout(request.region, (signal) =>
+      this.executor.run(ctx, request.region, spec, request.after, signal),
+    );
+  }
+
+  /**
    * A region's part, given `regionTimeoutMs`: past it the region is `unavailable` (`timeout`)
    * and its work is aborted, which cancels its statement in PostgreSQL and gives its
    * connection back (see `queryCancellably`); the decision taken is still logged.
    */
   private async withTimeout(
     region: string,
-    work: (signal: AbortSignal) => Promise<RegionOutcome>,
+    work: (signal: AbortSignal) => Promise<Settled>,
   ): Promise<Settled> {
     try {
       return await withDeadline(`query:${region}`, this.config.query.regionTimeoutMs, work);

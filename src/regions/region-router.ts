@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { GatewayConfig, RegionConfig } from '../platform/config/gateway-config.js';
+import type { GatewayConfig, PeerConfig, RegionConfig } from '../platform/config/gateway-config.js';
 import {
   CommitOutcomeUnknownError,
   DomainError,
@@ -24,11 +24,7 @@ import {
 import type { RegionTopology } from './region-topology.js';
 import { UnknownRegionError } from './unknown-region.error.js';
 
-/**
- * A region served by a store this process holds credentials for. In the cell topology
- * (DESIGN §4) a region may instead be served by its own gateway; that `peer` variant joins
- * this union when forwarding lands, and callers switch on `kind`.
- */
+/** A region served by a store this process holds credentials for. */
 export interface LocalRegionRoute {
   readonly kind: 'local';
   readonly region: RegionConfig;
@@ -39,7 +35,30 @@ export interface LocalRegionRoute {
   readonly bulkhead: Bulkhead;
 }
 
-export type RegionRoute = LocalRegionRoute;
+/**
+ * A region served by another cell (DESIGN §4, Cells): requests about it are forwarded to that
+ * cell's gateway, which decides, decrypts, masks and logs; nothing of it is stored here.
+ */
+export interface PeerRegionRoute {
+  readonly kind: 'peer';
+  readonly region: PeerConfig;
+}
+
+export type RegionRoute = LocalRegionRoute | PeerRegionRoute;
+
+/**
+ * A store call for a region this process does not serve: the request should have been
+ * forwarded to its cell (or, arriving from a peer, was sent to the wrong one). Fails closed.
+ */
+export class RegionNotServedHereError extends DomainError {
+  constructor(readonly region: string) {
+    super('misdirected_request', 421, 'Region not served here', {
+      detail: `This gateway does not serve region ${region}; its own cell does.`,
+      extensions: { region },
+      logLevel: 'warn',
+    });
+  }
+}
 
 /** Boot refused: one or more stores are unreachable, unmigrated or belong to another region. */
 export class StoreBootError extends Error {
@@ -97,7 +116,7 @@ export class RegionRouter {
     const routes = new Map<string, LocalRegionRoute>();
     const problems: string[] = [];
     await Promise.all(
-      topology.regions.map(async (region) => {
+      topology.local.map(async (region) => {
         const dataSource = dataSources.get(region.id);
         if (dataSource === undefined) {
           problems.push(`region ${region.id} has no store configured`);
@@ -135,10 +154,22 @@ export class RegionRouter {
     return router;
   }
 
-  /** The route for a region; {@link UnknownRegionError} for any region not configured here. */
+  /**
+   * The route for a region: its store here, or the peer cell serving it;
+   * {@link UnknownRegionError} for any region not configured.
+   */
   route(regionId: string): RegionRoute {
     const route = this.routes.get(regionId);
-    if (route === undefined) throw new UnknownRegionError(regionId);
+    if (route !== undefined) return route;
+    const peer = this.topology.peer(regionId);
+    if (peer !== undefined) return { kind: 'peer', region: peer };
+    throw new UnknownRegionError(regionId);
+  }
+
+  /** The store of a region this process serves; 421 for a peer's region, 404 for an unknown. */
+  localRoute(regionId: string): LocalRegionRoute {
+    const route = this.route(regionId);
+    if (route.kind === 'peer') throw new RegionNotServedHereError(regionId);
     return route;
   }
 
@@ -153,7 +184,7 @@ export class RegionRouter {
     work: (manager: EntityManager) => Promise<T>,
     startedAt?: number,
   ): Promise<T> {
-    const route = this.route(regionId);
+    const route = this.localRoute(regionId);
     const progress = { committing: false, abandoned: false };
     const attempt = (): Promise<T> =>
       route.dataSource.transaction(async (manager) => {
@@ -180,7 +211,7 @@ export class RegionRouter {
     work: (manager: EntityManager) => Promise<T>,
     startedAt?: number,
   ): Promise<T> {
-    const route = this.route(regionId);
+    const route = this.localRoute(regionId);
     try {
       return await this.guarded(route, () => work(route.dataSource.manager), startedAt);
     } catch (error) {

@@ -12,7 +12,7 @@ import { RegionTopology } from './region-topology.js';
     {
       provide: RegionTopology,
       inject: [GATEWAY_CONFIG],
-      useFactory: (config: GatewayConfig) => new RegionTopology(config.regions),
+      useFactory: (config: GatewayConfig) => new RegionTopology(config.regions, config.peers),
     },
     {
       provide: RegionRouter,

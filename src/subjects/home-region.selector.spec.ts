@@ -42,7 +42,7 @@ describe('selectHomeRegion', () => {
   });
 
   it('answers undefined when no region is open', () => {
-    assert.equal(selectHomeRegion([]), undefined);
+    assert.equal(selectHomeRegion<RegionConfig>([]), undefined);
     assert.equal(selectHomeRegion([region('us-east-1', 0)]), undefined);
   });
 });

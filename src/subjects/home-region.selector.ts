@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { RegionConfig } from '../platform/config/gateway-config.js';
+import type { RegionPlace } from '../regions/region-topology.js';
 
 /**
  * Chooses the home region of a new subject among the regions of its jurisdiction.
@@ -11,10 +11,10 @@ import type { RegionConfig } from '../platform/config/gateway-config.js';
  *
  * @returns `undefined` when the jurisdiction has no region open to new subjects.
  */
-export function selectHomeRegion(
-  candidates: readonly RegionConfig[],
+export function selectHomeRegion<Place extends RegionPlace>(
+  candidates: readonly Place[],
   pick: (bound: number) => number = randomInt,
-): RegionConfig | undefined {
+): Place | undefined {
   const open = candidates.filter((region) => region.placementWeight > 0);
   // Integer weights in thousandths keep the draw exact.
   const weights = open.map((region) => Math.round(region.placementWeight * 1000));

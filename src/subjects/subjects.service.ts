@@ -35,7 +35,7 @@ export class SubjectsService {
     const policy = this.policy.snapshot();
     const jurisdiction = policy.jurisdictions.jurisdictionOf(country);
     if (jurisdiction === undefined) throw new UnknownCountryError(country);
-    const home = selectHomeRegion(this.topology.inJurisdiction(jurisdiction));
+    const home = selectHomeRegion(this.topology.placementCandidates(jurisdiction));
     if (home === undefined) throw new JurisdictionNotServedError(jurisdiction);
     const id = SubjectId.generate(home.id);
     return this.gate.run(ctx, {

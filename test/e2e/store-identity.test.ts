@@ -126,7 +126,7 @@ describe('each store knows its region, and the gateway checks it at boot', () =>
   it('starts when every store matches, and closes every store connection on shutdown', async () => {
     const app = await createGatewayApp(config, { logDestination: new CapturingLogger() });
     const router = app.get(RegionRouter);
-    const dataSources = config.regions.map((region) => router.route(region.id).dataSource);
+    const dataSources = config.regions.map((region) => router.localRoute(region.id).dataSource);
     assert.ok(dataSources.every((ds) => ds.isInitialized));
     await app.close();
     assert.ok(

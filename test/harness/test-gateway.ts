@@ -10,6 +10,7 @@ import { CapturingLogger } from './capturing-logger.js';
 import { harnessWorkDir } from './harness-state.js';
 import { TestKeys } from './test-keys.js';
 import { TestRegions } from './test-regions.js';
+import { sendJson } from './http-client.js';
 
 export interface TestResponse<T = unknown> {
   readonly status: number;
@@ -126,28 +127,7 @@ export class TestGateway {
     path: string,
     options: RequestOptions = {},
   ): Promise<TestResponse<T>> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
-    const purpose =
-      options.purpose === undefined
-        ? options.token === undefined
-          ? null
-          : 'service-delivery'
-        : options.purpose;
-    if (purpose !== null) headers['x-purpose'] ??= purpose;
-    let body: string | undefined = options.rawBody;
-    if (body === undefined && options.body !== undefined) body = JSON.stringify(options.body);
-    if (body !== undefined) headers['content-type'] ??= 'application/json';
-    const response = await fetch(`${this.url}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body }),
-    });
-    const text = await response.text();
-    let parsed: unknown = text;
-    if (/^application\/(?:[\w.-]+\+)?json\b/.test(response.headers.get('content-type') ?? ''))
-      parsed = JSON.parse(text);
-    return { status: response.status, headers: response.headers, body: parsed as T, text };
+    return sendJson<T>(`${this.url}${path}`, method, options);
   }
 
   /** Stops the gateway; drops the stores too unless they were handed in (shared by gateways). */

@@ -66,7 +66,22 @@ granted_purposes := role_purposes & {p | some p in service_narrowing[input.calle
 	service_narrowing[input.caller.service]
 } else := role_purposes
 
+# The caller runs in the data's jurisdiction.
 same_jurisdiction if input.caller.jurisdiction == input.resource.jurisdiction
+
+# Another cell forwarded the request (DESIGN §4, Cells) from outside the data's jurisdiction:
+# whatever is answered passes through that jurisdiction on its way back.
+via_other_jurisdiction if {
+	is_object(input.via)
+	input.via.jurisdiction != input.resource.jurisdiction
+}
+
+# What is read stays in the data's jurisdiction: the caller is there and so is every cell the
+# answer passes through. A caller at home calling through a foreign cell reads as if abroad.
+answer_stays if {
+	same_jurisdiction
+	not via_other_jurisdiction
+}
 
 # --- the case, resolved by the gateway from X-Case-Id -------------------------------------
 
@@ -108,15 +123,15 @@ read_mode := "full" if {
 	input.purpose == "moderation"
 	"moderator" in caller_roles
 	open_user_report
-	same_jurisdiction
+	answer_stays
 } else := "recommendation" if {
 	input.purpose == "recommendation"
 } else := "full" if {
 	input.purpose in {"service-delivery", "dsar"}
-	same_jurisdiction
+	answer_stays
 } else := "excepted" if {
 	input.purpose in {"service-delivery", "dsar"}
-	not same_jurisdiction
+	not answer_stays
 }
 
 requested_fields := {f | some f in input.resource.fields}
@@ -187,7 +202,7 @@ deny contains "outside_jurisdiction" if {
 	input.action in record_read_actions
 	input.purpose == "moderation"
 	open_user_report
-	not same_jurisdiction
+	not answer_stays
 }
 
 deny contains "moderator_role_required" if {
@@ -246,7 +261,7 @@ deny contains "cross_border_content_only" if {
 # (an e-mail, an identifier) would tell the searcher whether it exists abroad.
 deny contains "cross_border_protected_search" if {
 	input.action == "query"
-	not same_jurisdiction
+	not answer_stays
 	read_mode != "full"
 	some f in input.resource.where
 	not field_class(f) in excepted_classes
@@ -256,7 +271,7 @@ deny contains "cross_border_protected_search" if {
 # searching by e-mail or phone would learn whose they are.
 deny contains "search_on_hidden_field" if {
 	input.action == "query"
-	same_jurisdiction
+	answer_stays
 	some f in input.resource.where
 	mode_field_actions[read_mode][field_class(f)] != "allow"
 }
@@ -389,10 +404,11 @@ deny contains "auditor_role_required" if {
 	not "auditor" in caller_roles
 }
 
-# Logs about a jurisdiction's data are read from that jurisdiction.
+# Logs about a jurisdiction's data are read from that jurisdiction, and not through a cell
+# outside it.
 deny contains "audit_outside_jurisdiction" if {
 	input.action == "audit.read"
-	input.caller.jurisdiction != input.resource.jurisdiction
+	not answer_stays
 }
 
 # --- the decision ---------------------------------------------------------------------------
@@ -404,6 +420,12 @@ grant_reason := "legal_process_break_glass" if {
 	input.purpose == "legal-process"
 } else := "moderation_case" if {
 	input.purpose == "moderation"
+} else := "read_excepted_via_other_jurisdiction" if {
+	# Served in full only by the data's own cell: the caller may call it there directly.
+	input.action in record_read_actions
+	read_mode == "excepted"
+	same_jurisdiction
+	via_other_jurisdiction
 } else := sprintf("read_%s", [read_mode]) if {
 	input.action in record_read_actions
 } else := "permitted"

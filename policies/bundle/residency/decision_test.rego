@@ -401,3 +401,58 @@ test_explain_names_the_grant if {
 	explained.grant_rule == "read_full"
 	explained.fields.email == {"class": "pii", "action": "allow"}
 }
+
+# --- cells: a request forwarded by another cell (input.via) ---------------------------------
+
+via(request, region, jurisdiction) := object.union(request, {"via": {"region": region, "jurisdiction": jurisdiction}})
+
+test_home_service_through_foreign_cell_reads_excepted_only if {
+	d := decide(via(read(us_feed, "service-delivery", "profile", profile_fields), "eu-central-1", "EU"))
+	d.allow
+	d.reasons == ["read_excepted_via_other_jurisdiction"]
+	d.fields.displayName == "allow"
+	d.fields.email == "redact"
+	d.fields.birthDate == "redact"
+}
+
+test_home_service_through_home_jurisdiction_cell_reads_all if {
+	d := decide(via(read(us_feed, "service-delivery", "profile", profile_fields), "us-west-2", "US"))
+	d.allow
+	d.reasons == ["read_full"]
+	d.fields.email == "allow"
+}
+
+test_foreign_service_through_its_cell_reads_excepted if {
+	d := decide(via(read(eu_feed, "service-delivery", "profile", profile_fields), "eu-central-1", "EU"))
+	d.allow
+	d.reasons == ["read_excepted"]
+	d.fields.email == "redact"
+}
+
+test_moderation_through_foreign_cell_denied if {
+	request := with_case(read(us_moderator, "moderation", "direct_message", message_fields), user_report("open"))
+	d := decide(via(request, "eu-central-1", "EU"))
+	not d.allow
+	"outside_jurisdiction" in d.reasons
+}
+
+test_audit_read_through_foreign_cell_denied if {
+	request := {
+		"caller": caller("svc:audit", "us-east-1", "US", ["auditor"]),
+		"via": {"region": "eu-central-1", "jurisdiction": "EU"},
+		"action": "audit.read",
+		"purpose": null,
+		"case": null,
+		"resource": {"homeRegion": "us-east-1", "jurisdiction": "US"},
+		"now": "2026-11-26T12:00:00Z",
+	}
+	d := decide(request)
+	not d.allow
+	d.reasons == ["audit_outside_jurisdiction"]
+}
+
+test_content_only_through_foreign_cell_denied if {
+	d := decide(via(read(us_feed, "service-delivery", "direct_message", ["body"]), "eu-central-1", "EU"))
+	not d.allow
+	d.reasons == ["cross_border_content_only"]
+}

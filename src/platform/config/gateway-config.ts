@@ -30,6 +30,33 @@ export interface RegionConfig {
   readonly placementWeight: number;
 }
 
+/**
+ * A region served by another cell (DESIGN §4, Cells): its own gateway, reached over mutual
+ * TLS. This process holds nothing of it but where to reach it and its jurisdiction.
+ */
+export interface PeerConfig {
+  readonly id: string;
+  readonly jurisdiction: string;
+  /** `https://host:port` of the peer cell's mTLS listener. */
+  readonly gatewayUrl: string;
+  /** As for local regions: its share of new subjects of its jurisdiction placed from here. */
+  readonly placementWeight: number;
+}
+
+/** This process as one cell among peers: how it is reached by them and how it reaches them. */
+export interface CellConfig {
+  /** The mTLS listener for calls forwarded by peer cells (the public API keeps `port`). */
+  readonly peerPort: number;
+  /** PEM: this cell's certificate (naming its region), its key, and the CA peers chain to. */
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+  /** Most a forwarded call may take before the peer's region is answered as unavailable. */
+  readonly peerTimeoutMs: number;
+  /** Keep-alive connections per peer. */
+  readonly peerConnections: number;
+}
+
 export type JwksSource =
   { readonly kind: 'file'; readonly path: string } | { readonly kind: 'url'; readonly url: string };
 
@@ -154,5 +181,10 @@ export interface GatewayConfig {
     readonly memoryInitialPages: number;
     readonly memoryMaximumPages: number;
   };
+  /** The regions this process serves: it holds their store credentials and KMS keys. */
   readonly regions: readonly RegionConfig[];
+  /** Regions served by other cells (GATEWAY_PEERS); empty in the single-process topology. */
+  readonly peers: readonly PeerConfig[];
+  /** Set when this process is a cell with peers (or listens for them). */
+  readonly cell: CellConfig | undefined;
 }

@@ -9,6 +9,15 @@ export interface Caller {
   readonly roles: readonly string[];
 }
 
+/**
+ * The peer cell a request was forwarded by (DESIGN §4, Cells), from its verified mTLS
+ * certificate: the answer travels back through it, so the policy considers where it goes.
+ */
+export interface Via {
+  readonly region: string;
+  readonly jurisdiction: string;
+}
+
 /** The small explicit context passed from controllers to services (STYLE habit 4). */
 export interface RequestContext {
   readonly requestId: string;
@@ -17,6 +26,8 @@ export interface RequestContext {
   readonly purpose: string | null;
   /** `X-Case-Id`, unparsed. */
   readonly caseId: string | null;
+  /** Set when another cell forwarded this request; null when the caller called this cell. */
+  readonly via: Via | null;
   /** The decisions taken for this request, reported in response headers. */
   readonly decisions: DecisionTrace;
 }

@@ -95,7 +95,7 @@ export class GatewayMetrics {
 
   readonly breakerState = new Gauge({
     name: 'gateway_circuit_breaker_state',
-    help: 'Circuit breaker per dependency (kms, store) per region: 0 closed, 1 half open, 2 open.',
+    help: 'Circuit breaker per dependency (kms, store, peer) per region: 0 closed, 1 half open, 2 open.',
     labelNames: ['dependency', 'region'] as const,
     registers: [this.registry],
   });
@@ -111,6 +111,28 @@ export class GatewayMetrics {
     name: 'gateway_region_state',
     help: 'Each region as the last readiness probe saw it: 1 for its current state (ok, degraded, unavailable), 0 for the others.',
     labelNames: ['region', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly peerCalls = new Counter({
+    name: 'gateway_peer_calls_total',
+    help: 'Calls forwarded to peer cells, by peer region and outcome (answered, unavailable).',
+    labelNames: ['region', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly peerDuration = new Histogram({
+    name: 'gateway_peer_call_duration_seconds',
+    help: 'Time until a peer cell answered a forwarded call (response headers), by peer region.',
+    labelNames: ['region'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly peerRefused = new Counter({
+    name: 'gateway_peer_refused_total',
+    help: 'Calls on the peer port refused before any decision, by reason code.',
+    labelNames: ['code'] as const,
     registers: [this.registry],
   });
 

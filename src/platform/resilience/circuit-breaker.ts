@@ -93,7 +93,7 @@ const STATE_VALUE: Readonly<Record<BreakerState, number>> = { closed: 0, half_op
 
 /** The breaker of one dependency of one region, its state and transitions in the metrics. */
 export function meteredBreaker(
-  dependency: 'kms' | 'store',
+  dependency: 'kms' | 'store' | 'peer',
   region: string,
   options: BreakerOptions,
   metrics: GatewayMetrics,

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
   IsInt,
   IsObject,
@@ -77,4 +78,41 @@ export class QueryRequestBody {
   @IsString()
   @MaxLength(MAX_CURSOR_LENGTH)
   cursor?: string;
+}
+
+/**
+ * One region's part of a cross-border query, as a cell sends it to the cell serving that region
+ * (peer port only). The home cell validates it against its own bundle, decides and answers.
+ */
+export class QueryPartRequestBody {
+  @IsString()
+  @MaxLength(64)
+  region!: string;
+
+  @IsString()
+  @MaxLength(128)
+  collection!: string;
+
+  @IsObject()
+  where!: Record<string, unknown>;
+
+  @IsArray()
+  @ArrayMaxSize(64)
+  @IsString({ each: true })
+  @MaxLength(128, { each: true })
+  fields!: string[];
+
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit!: number;
+
+  /** The last (subjectId, recordId) the asking cell has seen from this region; absent at the start. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(2)
+  @ArrayMaxSize(2)
+  @IsString({ each: true })
+  @MaxLength(128, { each: true })
+  after?: [string, string];
 }

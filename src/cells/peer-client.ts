@@ -1,0 +1,203 @@
+import { readFileSync } from 'node:fs';
+import { Agent, request as httpsRequest } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { PeerCertificate } from 'node:tls';
+import type { GatewayConfig, PeerConfig } from '../platform/config/gateway-config.js';
+import type { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
+import {
+  BreakerOpenError,
+  meteredBreaker,
+  type BreakerState,
+  type CircuitBreaker,
+} from '../platform/resilience/circuit-breaker.js';
+import { withDeadline } from '../platform/resilience/deadline.js';
+import { regionOfCertificate } from './cell-identity.js';
+import { PeerUnavailableError } from './peer.errors.js';
+
+/** One HTTP call to a peer cell, as this cell forwards it. */
+export interface PeerCall {
+  readonly method: string;
+  /** Path and query, e.g. `/v1/subjects/s1.us-east-1.…/records/profile/main?fields=a`. */
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: Buffer;
+}
+
+/** What the peer answered: status and headers at once, the body as it streams. */
+export interface PeerAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: IncomingMessage;
+}
+
+/** What readiness reports of a peer cell. */
+export interface PeerProbe {
+  readonly region: string;
+  readonly jurisdiction: string;
+  readonly reachable: boolean;
+  readonly breaker: BreakerState;
+  readonly latencyMs: number;
+}
+
+interface PeerConnection {
+  readonly peer: PeerConfig;
+  readonly url: URL;
+  readonly agent: Agent;
+  readonly breaker: CircuitBreaker;
+}
+
+/**
+ * Calls peer cells over mutual TLS: this cell's certificate as client, only certificates that
+ * chain to the cells' CA *and* name the peer's region accepted from the other side (a valid
+ * certificate of another cell is not that peer). Keep-alive connections per peer, so a hop
+ * costs a request on an open TLS connection; a breaker per peer; every call bounded by the
+ * peer timeout (or the caller's shorter signal). Never retries: a forwarded write is sent once.
+ */
+export class PeerClient {
+  private readonly connections = new Map<string, PeerConnection>();
+  private readonly timeoutMs: number;
+
+  /** A client for the peers of `config` (none in the single-process topology). */
+  constructor(
+    config: Pick<GatewayConfig, 'peers' | 'cell' | 'breakers'>,
+    private readonly metrics: GatewayMetrics,
+  ) {
+    const cell = config.cell;
+    this.timeoutMs = cell?.peerTimeoutMs ?? 0;
+    if (cell === undefined) return;
+    const tls = {
+      cert: readFileSync(cell.certFile),
+      key: readFileSync(cell.keyFile),
+      ca: readFileSync(cell.caFile),
+    };
+    for (const peer of config.peers) {
+      const agent = new Agent({
+        ...tls,
+        keepAlive: true,
+        maxSockets: cell.peerConnections,
+        maxFreeSockets: cell.peerConnections,
+        minVersion: 'TLSv1.3',
+        checkServerIdentity: (_host: string, certificate: PeerCertificate) =>
+          regionOfCertificate(certificate) === peer.id
+            ? undefined
+            : new Error(`the certificate presented does not name cell ${peer.id}`),
+      });
+      this.connections.set(peer.id, {
+        peer,
+        url: new URL(peer.gatewayUrl),
+        agent,
+        breaker: meteredBreaker('peer', peer.id, config.breakers, metrics),
+      });
+    }
+  }
+
+  /**
+   * Sends `call` to the cell of `region`. Resolves when its status and headers arrive;
+   * {@link PeerUnavailableError} when it cannot be reached or does not answer in time.
+   */
+  async send(region: string, call: PeerCall, signal?: AbortSignal): Promise<PeerAnswer> {
+    const connection = this.connections.get(region);
+    if (connection === undefined) throw new PeerUnavailableError(region, false);
+    const started = performance.now();
+    const progress = { sent: false };
+    try {
+      const answer = await connection.breaker.run(
+        () =>
+          withDeadline(`peer:${region}`, this.timeoutMs, (deadline) =>
+            this.exchange(
+              connection,
+              call,
+              signal === undefined ? deadline : AbortSignal.any([deadline, signal]),
+              () => {
+                progress.sent = true;
+              },
+            ),
+          ),
+        // Anything but an answer (refused, reset, TLS refused, too slow) counts against it.
+        () => true,
+      );
+      this.metrics.peerCalls.inc({ region, outcome: 'answered' });
+      this.metrics.peerDuration.observe({ region }, (performance.now() - started) / 1000);
+      return answer;
+    } catch (error) {
+      this.metrics.peerCalls.inc({ region, outcome: 'unavailable' });
+      if (signal?.aborted === true && !(error instanceof BreakerOpenError)) throw signal.reason;
+      throw new PeerUnavailableError(region, progress.sent && call.method !== 'GET', error);
+    }
+  }
+
+  private exchange(
+    connection: PeerConnection,
+    call: PeerCall,
+    signal: AbortSignal,
+    onSent: () => void,
+  ): Promise<PeerAnswer> {
+    return new Promise<PeerAnswer>((resolve, reject) => {
+      const headers: Record<string, string> = { ...call.headers };
+      if (call.body !== undefined) headers['content-length'] = String(call.body.length);
+      const outgoing = httpsRequest(
+        {
+          agent: connection.agent,
+          protocol: 'https:',
+          hostname: connection.url.hostname,
+          port: connection.url.port === '' ? 443 : Number(connection.url.port),
+          method: call.method,
+          path: call.path,
+          headers,
+          signal,
+        },
+        (incoming) => {
+          resolve({
+            status: incoming.statusCode ?? 502,
+            headers: incoming.headers,
+            body: incoming,
+          });
+        },
+      );
+      outgoing.on('error', (error) => {
+        reject(signal.aborted ? (signal.reason as Error) : error);
+      });
+      outgoing.on('finish', onSent);
+      outgoing.end(call.body);
+    });
+  }
+
+  /**
+   * Asks every peer cell whether it is alive (`GET /healthz` on its peer port, within
+   * `timeoutMs`), without going through or counting against its breaker.
+   */
+  async probe(timeoutMs: number): Promise<PeerProbe[]> {
+    return Promise.all(
+      [...this.connections.values()].map(async (connection) => {
+        const started = performance.now();
+        let reachable = true;
+        try {
+          await withDeadline(`peer:${connection.peer.id}`, timeoutMs, async (signal) => {
+            const answer = await this.exchange(
+              connection,
+              { method: 'GET', path: '/healthz', headers: {} },
+              signal,
+              () => undefined,
+            );
+            answer.body.resume();
+            if (answer.status !== 200) throw new Error(`healthz answered ${String(answer.status)}`);
+          });
+        } catch {
+          reachable = false;
+        }
+        return {
+          region: connection.peer.id,
+          jurisdiction: connection.peer.jurisdiction,
+          reachable,
+          breaker: connection.breaker.state,
+          latencyMs: Math.round((performance.now() - started) * 10) / 10,
+        };
+      }),
+    );
+  }
+
+  /** Closes every kept-alive connection (called by Nest on shutdown). */
+  onApplicationShutdown(): void {
+    for (const { agent } of this.connections.values()) agent.destroy();
+  }
+}
