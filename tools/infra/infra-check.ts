@@ -37,6 +37,34 @@ const FIXTURES: Record<string, { namespace: string; expect: string }> = {
     namespace: 'kubernetes',
     expect: 'reaches the eu-central-1 database',
   },
+  'bad-cell-foreign-kms.yaml': {
+    namespace: 'kubernetes',
+    expect: 'names the KMS key of eu-central-1',
+  },
+  'bad-cell-database-url.yaml': {
+    namespace: 'kubernetes',
+    expect: 'database URLs belong in the topology secret only',
+  },
+  'bad-cell-peer-credentials.yaml': {
+    namespace: 'kubernetes',
+    expect: 'the GATEWAY_PEERS entry eu-central-1 carries databaseUrl',
+  },
+  'bad-cell-peer-own-region.yaml': {
+    namespace: 'kubernetes',
+    expect: "GATEWAY_PEERS names us-east-1, the cell's own region",
+  },
+  'bad-cell-peer-egress.yaml': {
+    namespace: 'kubernetes',
+    expect: 'reaches the eu-central-1 cell, on 443/TCP',
+  },
+  'bad-cell-peer-ingress.yaml': {
+    namespace: 'kubernetes',
+    expect: 'admits anyone on the peer port 8443',
+  },
+  'bad-cell-certificate.yaml': {
+    namespace: 'kubernetes',
+    expect: "a cell's certificate names only its own region",
+  },
 };
 
 let failures = 0;

@@ -134,3 +134,65 @@ privileged: false
 capabilities:
   drop: ["ALL"]
 {{- end -}}
+
+{{/* This cell's identity: the URI SAN its certificate carries and peers accept it by. */}}
+{{- define "gateway.cellIdentity" -}}
+spiffe://residency-gateway/cell/{{ .Values.region }}
+{{- end -}}
+
+{{/*
+GATEWAY_PEERS: the other regions' cells, as the gateway reads them (id, jurisdiction,
+gatewayUrl, placementWeight) and nothing else. Refuses a peer naming this cell's own region, a
+url that is not https on the peer port, and a peer without a cidr for the NetworkPolicy.
+*/}}
+{{- define "gateway.peers" -}}
+{{- $peers := list -}}
+{{- $suffix := printf ":%v" .Values.cell.peerPort -}}
+{{- range .Values.cell.peers -}}
+{{- $region := required "cell.peers[].region is required" .region -}}
+{{- if eq $region $.Values.region -}}
+{{- fail (printf "cell.peers names %s, this cell's own region: a cell is never its own peer" $region) -}}
+{{- end -}}
+{{- $url := required (printf "cell.peers[%s].url is required" $region) .url -}}
+{{- $parsed := urlParse $url -}}
+{{- if or (ne $parsed.scheme "https") (not (hasSuffix $suffix $parsed.host)) -}}
+{{- fail (printf "cell.peers[%s].url must be https://<host>%s (the peer port), not %s" $region $suffix $url) -}}
+{{- end -}}
+{{- $_ := required (printf "cell.peers[%s].cidr is required (the NetworkPolicy)" $region) .cidr -}}
+{{- $peer := dict "id" $region "jurisdiction" (required (printf "cell.peers[%s].jurisdiction is required" $region) .jurisdiction) "gatewayUrl" $url -}}
+{{- if hasKey . "placementWeight" -}}
+{{- $_ := set $peer "placementWeight" .placementWeight -}}
+{{- end -}}
+{{- $peers = append $peers $peer -}}
+{{- end -}}
+{{- toJson $peers -}}
+{{- end -}}
+
+{{/* The cell's environment (only with peers): who its peers are and its mTLS material. */}}
+{{- define "gateway.cellEnv" -}}
+- name: GATEWAY_PEERS
+  value: {{ include "gateway.peers" . | quote }}
+- name: GATEWAY_PEER_PORT
+  value: {{ .Values.cell.peerPort | quote }}
+- name: GATEWAY_PEER_TIMEOUT_MS
+  value: {{ .Values.cell.peerTimeoutMs | quote }}
+- name: GATEWAY_CELL_CERT_FILE
+  value: /etc/residency/cell/tls.crt
+- name: GATEWAY_CELL_KEY_FILE
+  value: /etc/residency/cell/tls.key
+- name: GATEWAY_CELL_CA_FILE
+  value: /etc/residency/cell/ca.crt
+{{- end -}}
+
+{{- define "gateway.cellVolumeMounts" -}}
+- name: cell-tls
+  mountPath: /etc/residency/cell
+  readOnly: true
+{{- end -}}
+
+{{- define "gateway.cellVolumes" -}}
+- name: cell-tls
+  secret:
+    secretName: {{ required "cell.certificateSecretName is required when cell.peers is set" .Values.cell.certificateSecretName }}
+    defaultMode: 0440
+{{- end -}}
