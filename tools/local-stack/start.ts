@@ -23,10 +23,14 @@ import {
 } from '../../src/platform/database/region-migrator.js';
 import { LOCAL_STATE_DIR, PROJECT_ROOT } from '../../src/platform/paths.js';
 import { isPortFree, portNear } from './free-port.js';
+import { baseProcessEnv, cellEnvironments, type CellPorts } from './cells.js';
+import { ensureDevCellPki } from './dev-cell-pki.js';
+import { EntryProxy } from './entry-proxy.js';
 import { sleep, stopProcess } from './child-process.js';
 import {
   LOCAL_GATEWAY_PORT,
   LOCAL_MOTO_PORT,
+  LOCAL_PEER_PORT,
   LOCAL_REGIONS,
   localDatabaseName,
   localKmsAlias,
@@ -39,7 +43,10 @@ import { StackLock } from './stack-lock.js';
 /**
  * `npm start`: the whole gateway on one machine. A PostgreSQL server per region (data kept in
  * .local/ across restarts), moto's KMS where installed, migrations, dev keys, then the gateway
- * itself. Ctrl-C or SIGTERM stops every process it started.
+ * in its production shape: one cell (gateway process) per region holding only its own store
+ * and key, peers over mutual TLS with a dev CA made on first start, and an entry proxy on PORT
+ * that sends each caller to the cell of its region. LOCAL_STACK_TOPOLOGY=single runs one
+ * gateway holding every region instead. Ctrl-C or SIGTERM stops every process it started.
  */
 function say(message: string): void {
   process.stdout.write(`[local-stack] ${message}\n`);
@@ -65,13 +72,15 @@ async function main(): Promise<number> {
   }
 
   const servers: { stop(): Promise<void> }[] = [];
-  let gateway: ChildProcess | undefined;
+  const gateways: ChildProcess[] = [];
+  let entry: EntryProxy | undefined;
   let stopping = false;
   const shutdown = async (code: number): Promise<never> => {
     if (!stopping) {
       stopping = true;
       say('stopping...');
-      if (gateway !== undefined) await stopProcess(gateway, 'SIGTERM', 10_000);
+      await entry?.stop();
+      await Promise.all(gateways.map((gateway) => stopProcess(gateway, 'SIGTERM', 10_000)));
       await Promise.all(servers.map((server) => server.stop()));
       lock.release();
       say('stopped.');
@@ -135,6 +144,16 @@ async function main(): Promise<number> {
     );
     say(`KMS (moto) at ${kms.endpoint}, one key per region`);
 
+    const single = process.env['LOCAL_STACK_TOPOLOGY'] === 'single';
+    const cellPorts = new Map<string, CellPorts>();
+    if (!single) {
+      for (const [index, region] of LOCAL_REGIONS.entries()) {
+        cellPorts.set(region.id, {
+          port: await portNear(port + 1 + index),
+          peerPort: await portNear(LOCAL_PEER_PORT + index),
+        });
+      }
+    }
     const topologyFile = join(LOCAL_STATE_DIR, 'topology.json');
     const topology = {
       regions: postgres.map(({ region, server, runtime }) => ({
@@ -146,14 +165,17 @@ async function main(): Promise<number> {
         migrationDatabaseUrl: server.url(localDatabaseName(region.id)),
         kmsKeyId: kmsKeys.get(region.id) ?? '',
         kmsEndpoint: kms.endpoint,
+        // Where the region's own gateway answers (for tools; each cell is told its peers).
+        gatewayUrl: single
+          ? url
+          : `http://127.0.0.1:${String(cellPorts.get(region.id)?.port ?? port)}`,
       })),
     };
     writeFileSync(topologyFile, JSON.stringify(topology, null, 2) + '\n', { mode: 0o600 });
 
     // What the gateway is configured with, kept in .local/ so every CLI command works
-    // against this stack with nothing exported by hand.
-    const stackEnv = {
-      GATEWAY_TOPOLOGY_FILE: topologyFile,
+    // against this stack with nothing exported by hand (the CLI sees every region's store).
+    const shared = {
       GATEWAY_JWKS_FILE: keys.jwksFile,
       // The issuer of the dev tokens this stack (and `npm run token`) signs.
       GATEWAY_JWT_ISSUER: DEVELOPMENT_ISSUER,
@@ -171,30 +193,70 @@ async function main(): Promise<number> {
       GATEWAY_KMS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
       GATEWAY_KMS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
     };
+    const stackEnv = { GATEWAY_TOPOLOGY_FILE: topologyFile, ...shared };
     writeFileSync(LOCAL_STACK_ENV_FILE, JSON.stringify(stackEnv, null, 2) + '\n', { mode: 0o600 });
-    const env = {
-      ...process.env,
-      ...stackEnv,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      GATEWAY_LOG_FORMAT: process.env['GATEWAY_LOG_FORMAT'] ?? 'pretty',
+    const passed = Object.fromEntries(
+      Object.entries(process.env).filter(
+        (entry): entry is [string, string] =>
+          entry[1] !== undefined && /^(GATEWAY_|AWS_)/.test(entry[0]),
+      ),
+    );
+    const common = {
+      ...shared,
+      GATEWAY_LOG_FORMAT: 'pretty',
       AWS_EC2_METADATA_DISABLED: 'true',
+      ...passed,
     };
-    const config = loadGatewayConfig(env);
+    const config = loadGatewayConfig({ ...process.env, ...stackEnv });
     for (const result of await migrateAllRegions(config))
       say(`migrate ${formatMigrationResult(result)}`);
 
-    gateway = spawn(process.execPath, [join(PROJECT_ROOT, 'dist', 'src', 'main.js')], {
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    gateway.once('exit', (code) => {
-      if (!stopping) {
-        say(`the gateway exited (${String(code)}); stopping the stack`);
-        void shutdown(code === 0 ? 1 : (code ?? 1));
+    const launch = (name: string, env: Record<string, string>): void => {
+      const gateway = spawn(process.execPath, [join(PROJECT_ROOT, 'dist', 'src', 'main.js')], {
+        env,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      gateways.push(gateway);
+      gateway.once('exit', (code) => {
+        if (!stopping) {
+          say(`${name} exited (${String(code)}); stopping the stack`);
+          void shutdown(code === 0 ? 1 : (code ?? 1));
+        }
+      });
+    };
+    const cellUrls = new Map<string, string>();
+    if (single) {
+      launch('the gateway', {
+        ...process.env,
+        ...stackEnv,
+        ...common,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+      });
+      await waitForReady(url);
+    } else {
+      const tls = await ensureDevCellPki(
+        join(LOCAL_STATE_DIR, 'cells'),
+        LOCAL_REGIONS.map((region) => region.id),
+      );
+      // Each cell process gets its own region's store and key, and its peers' peer-port URLs.
+      const environments = cellEnvironments(topology.regions, cellPorts, tls, {
+        ...baseProcessEnv(),
+        GATEWAY_WORKERS: '1',
+        ...common,
+      });
+      for (const [region, env] of environments) {
+        launch(`the ${region} cell`, env);
+        cellUrls.set(region, `http://127.0.0.1:${env['PORT'] ?? ''}`);
       }
-    });
-    await waitForReady(url);
+      await Promise.all([...cellUrls.values()].map((cellUrl) => waitForReady(cellUrl)));
+      entry = await EntryProxy.start(
+        '127.0.0.1',
+        port,
+        cellUrls,
+        cellUrls.values().next().value ?? url,
+      );
+    }
 
     // As long as the gateway lets a token live (GATEWAY_JWT_MAX_LIFETIME_SECONDS).
     const ttlSeconds = config.auth.maxLifetimeSeconds;
@@ -211,7 +273,10 @@ async function main(): Promise<number> {
       [
         '',
         `residency-gateway is running at ${url} (ready in ${seconds} s)`,
-        `  regions:   ${topology.regions.map((r) => `${r.id} (${r.jurisdiction})`).join(', ')}`,
+        single
+          ? `  regions:   ${topology.regions.map((r) => `${r.id} (${r.jurisdiction})`).join(', ')} in one process`
+          : `  cells:     ${[...cellUrls].map(([id, cellUrl]) => `${id} ${cellUrl}`).join(', ')}\n` +
+            `             (${url} sends each caller to the cell of its token's region)`,
         `  topology:  ${topologyFile}`,
         `  API docs:  ${url}/docs`,
         '',
