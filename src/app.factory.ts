@@ -17,6 +17,7 @@ import type { GatewayConfig } from './platform/config/gateway-config.js';
 import { installJsonBodyParser } from './platform/http/json-body.js';
 import { ProblemFilter } from './platform/http/problem.filter.js';
 import { installRateLimit } from './platform/http/rate-limit.js';
+import { stampDeadlines } from './platform/http/request-deadline.js';
 import { requestIdFor } from './platform/http/request-id.js';
 import { observeRequests } from './platform/http/request-observer.js';
 import { frameworkErrorHandler } from './platform/http/framework-errors.js';
@@ -42,7 +43,13 @@ export async function createGatewayApp(
   const logger = new GatewayLogger(root);
   // A cell also serves the application on its peer port, over mutual TLS (DESIGN §4, Cells).
   const peerListener =
-    config.cell === undefined ? undefined : new PeerListener(config.cell, config.host);
+    config.cell === undefined
+      ? undefined
+      : new PeerListener(
+          config.cell,
+          config.host,
+          config.regions.map((region) => region.id),
+        );
   const adapter = new FastifyAdapter({
     serverFactory: (handler: (request: IncomingMessage, response: ServerResponse) => void) => {
       peerListener?.attach(handler);
@@ -73,6 +80,7 @@ export async function createGatewayApp(
   // The API speaks JSON only; any other body is a 415 rather than a string to validate.
   fastify.removeContentTypeParser('text/plain');
   installJsonBodyParser(app, config);
+  stampDeadlines(fastify, config.requestTimeoutMs);
   refuseWhileClosing(fastify, app.get(ShutdownState), logger);
   // In this order, when a request arrives: who is calling, which cell forwarded it (on the
   // peer port), whether it may call again now; and last before the handler, whether another

@@ -119,6 +119,7 @@ function context(purpose: string | null = 'service-delivery', caseId: string | n
     purpose,
     caseId,
     via: null,
+    deadline: Number.POSITIVE_INFINITY,
     decisions: { ids: [], breakGlass: false },
   } satisfies RequestContext;
 }

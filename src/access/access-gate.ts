@@ -7,8 +7,10 @@ import {
   DomainError,
   InvalidRequestError,
   RegionUnavailableError,
+  RequestTimeoutError,
 } from '../platform/errors/domain-error.js';
 import type { RequestContext } from '../platform/http/request-context.js';
+import { DeadlineExceededError, withDeadline } from '../platform/resilience/deadline.js';
 import {
   PolicyDeniedError,
   type Decision,
@@ -75,8 +77,6 @@ export class AccessGate {
     ctx: RequestContext,
     access: Access<T, P>,
   ): Promise<AccessOutcome<T>> {
-    // The access's store budget runs from here: each store call gets what is left of it.
-    const startedAt = performance.now();
     const purpose = this.purposeOf(ctx, access);
     const resolved = await this.resolveCase(ctx, access);
     const decisions = this.decide(ctx, access, purpose, resolved);
@@ -100,7 +100,11 @@ export class AccessGate {
     const scope: AccessScope = { decision, decisions, case: resolved };
     let prepared: P;
     try {
-      prepared = access.prepare === undefined ? (undefined as P) : await access.prepare(scope);
+      const prepare = access.prepare;
+      prepared =
+        prepare === undefined
+          ? (undefined as P)
+          : await withinBudget(ctx.deadline, () => prepare(scope));
     } catch (error) {
       // The access never happened, but it was decided: the log says so, then the failure.
       await this.logAlone(access.region, decisions, error);
@@ -109,8 +113,8 @@ export class AccessGate {
     const work = (manager: EntityManager) => access.work(manager, scope, prepared);
     const value =
       access.mode === 'read'
-        ? await this.readThenLog(access.region, decisions, work, access.disclosed, startedAt)
-        : await this.carryOut(access.region, decisions, work, access.disclosed, startedAt);
+        ? await this.readThenLog(access.region, decisions, work, access.disclosed, ctx.deadline)
+        : await this.carryOut(access.region, decisions, work, access.disclosed, ctx.deadline);
     return { allowed: true, value, decision };
   }
 
@@ -169,7 +173,7 @@ export class AccessGate {
     decisions: readonly Decision[],
     work: (manager: EntityManager) => Promise<T>,
     disclosed: ((value: T) => readonly string[]) | undefined,
-    startedAt: number,
+    deadline: number,
   ): Promise<T> {
     let attempt: Attempt<T>;
     try {
@@ -189,7 +193,7 @@ export class AccessGate {
           await this.log.appendWithin(manager, region, decisions, named);
           return result;
         },
-        startedAt,
+        deadline,
       );
     } catch (error) {
       await this.logAlone(region, decisions, error);
@@ -209,11 +213,11 @@ export class AccessGate {
     decisions: readonly Decision[],
     work: (manager: EntityManager) => Promise<T>,
     disclosed: ((value: T) => readonly string[]) | undefined,
-    startedAt: number,
+    deadline: number,
   ): Promise<T> {
     let attempt: Attempt<T>;
     try {
-      attempt = { ok: true, value: await this.router.read(region, work, startedAt) };
+      attempt = { ok: true, value: await this.router.read(region, work, deadline) };
     } catch (error) {
       if (!(error instanceof DomainError) || storeIsDown(error)) {
         await this.logAlone(region, decisions, error);
@@ -272,6 +276,24 @@ export class AccessGate {
       },
       now: new Date().toISOString(),
     };
+  }
+}
+
+/**
+ * `work` (KMS calls before the transaction) within what is left of the request's budget: past
+ * it the request is answered 503 `request_timeout` and the call abandoned (it still ends at its
+ * own timeout).
+ */
+async function withinBudget<T>(deadline: number, work: () => Promise<T>): Promise<T> {
+  if (deadline === Number.POSITIVE_INFINITY) return work();
+  const left = deadline - performance.now();
+  if (left <= 0) throw new RequestTimeoutError();
+  try {
+    return await withDeadline('request', left, work);
+  } catch (error) {
+    throw error instanceof DeadlineExceededError && error.dependency === 'request'
+      ? new RequestTimeoutError()
+      : error;
   }
 }
 

@@ -31,6 +31,7 @@ export const Ctx = createParamDecorator(
       purpose,
       caseId: header(request, 'x-case-id'),
       via: request.via ?? null,
+      deadline: request.deadline ?? Number.POSITIVE_INFINITY,
       decisions: request.decisions,
     };
   },

@@ -10,6 +10,8 @@ export type AuthenticatedRequest = FastifyRequest & {
   /** Why the token sent was refused, when `identifyCallers` tried it (thrown on protected routes). */
   authenticationError?: Error;
   decisions?: DecisionTrace;
+  /** When its budget runs out (`performance.now()` clock; set on arrival, platform/http). */
+  deadline?: number;
   /** The peer cell that forwarded this request, from its mTLS certificate (cells/peer-inbound). */
   via?: Via;
 };

@@ -10,9 +10,13 @@ import {
   type BreakerState,
   type CircuitBreaker,
 } from '../platform/resilience/circuit-breaker.js';
+import { RequestTimeoutError } from '../platform/errors/domain-error.js';
 import { withDeadline } from '../platform/resilience/deadline.js';
 import { regionOfCertificate } from './cell-identity.js';
-import { PeerUnavailableError } from './peer.errors.js';
+import { PeerOutcomeUnknownError, PeerUnavailableError } from './peer.errors.js';
+
+/** Milliseconds the forwarding cell will wait: the home cell's request budget is at most this. */
+export const BUDGET_HEADER = 'x-residency-budget-ms';
 
 /** One HTTP call to a peer cell, as this cell forwards it. */
 export interface PeerCall {
@@ -21,6 +25,8 @@ export interface PeerCall {
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: Buffer;
+  /** Changes nothing there (GET, a query's part): a lost answer leaves no doubt to report. */
+  readonly readOnly?: boolean;
 }
 
 /** What the peer answered: status and headers at once, the body as it streams. */
@@ -93,28 +99,45 @@ export class PeerClient {
 
   /**
    * Sends `call` to the cell of `region`. Resolves when its status and headers arrive;
-   * {@link PeerUnavailableError} when it cannot be reached or does not answer in time.
+   * {@link PeerUnavailableError} when it cannot be reached or does not answer within the peer
+   * timeout or before `limits.deadline` (the request's, `performance.now()` clock);
+   * `limits.signal` (a query's region timeout) aborts it with its own reason.
    */
-  async send(region: string, call: PeerCall, signal?: AbortSignal): Promise<PeerAnswer> {
+  async send(
+    region: string,
+    call: PeerCall,
+    limits: { readonly signal?: AbortSignal; readonly deadline?: number } = {},
+  ): Promise<PeerAnswer> {
+    const { signal } = limits;
     const connection = this.connections.get(region);
-    if (connection === undefined) throw new PeerUnavailableError(region, false);
+    if (connection === undefined) throw new PeerUnavailableError(region);
+    const timeoutMs = Math.min(
+      this.timeoutMs,
+      (limits.deadline ?? Number.POSITIVE_INFINITY) - performance.now(),
+    );
+    if (timeoutMs <= 0) throw new RequestTimeoutError();
     const started = performance.now();
     const progress = { sent: false };
     try {
       const answer = await connection.breaker.run(
         () =>
-          withDeadline(`peer:${region}`, this.timeoutMs, (deadline) =>
+          withDeadline(`peer:${region}`, timeoutMs, (deadline) =>
             this.exchange(
               connection,
-              call,
+              // The home cell gets no more time than is left here (it stops its work then).
+              {
+                ...call,
+                headers: { ...call.headers, [BUDGET_HEADER]: String(Math.floor(timeoutMs)) },
+              },
               signal === undefined ? deadline : AbortSignal.any([deadline, signal]),
               () => {
                 progress.sent = true;
               },
             ),
           ),
-        // Anything but an answer (refused, reset, TLS refused, too slow) counts against it.
-        () => true,
+        // Anything but an answer (refused, reset, TLS refused, too slow) counts against it;
+        // a caller giving up sooner (a query's region timeout) says nothing about the peer.
+        () => signal?.aborted !== true,
       );
       this.metrics.peerCalls.inc({ region, outcome: 'answered' });
       this.metrics.peerDuration.observe({ region }, (performance.now() - started) / 1000);
@@ -122,7 +145,9 @@ export class PeerClient {
     } catch (error) {
       this.metrics.peerCalls.inc({ region, outcome: 'unavailable' });
       if (signal?.aborted === true && !(error instanceof BreakerOpenError)) throw signal.reason;
-      throw new PeerUnavailableError(region, progress.sent && call.method !== 'GET', error);
+      throw progress.sent && call.method !== 'GET' && call.readOnly !== true
+        ? new PeerOutcomeUnknownError(region, error)
+        : new PeerUnavailableError(region, error);
     }
   }
 

@@ -5,6 +5,7 @@ import type { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
 import { sendProblem } from '../platform/http/problem.filter.js';
 import { REQUEST_ID_HEADER } from '../platform/http/request-id.js';
 import type { RegionTopology } from '../regions/region-topology.js';
+import { BUDGET_HEADER } from './peer-client.js';
 import { PeerRefusedError } from './peer.errors.js';
 import type { PeerListener } from './peer-listener.js';
 
@@ -58,6 +59,13 @@ export function identifyPeerCalls(
       return;
     }
     request.via = { region: peer.id, jurisdiction: peer.jurisdiction };
+    // The forwarding cell stops waiting after this long: finish (or give up) by then.
+    const budget = Number(request.headers[BUDGET_HEADER]);
+    if (Number.isInteger(budget) && budget > 0 && budget <= 600_000)
+      request.deadline = Math.min(
+        request.deadline ?? Number.POSITIVE_INFINITY,
+        performance.now() + budget,
+      );
     done();
   });
 }

@@ -5,6 +5,8 @@ import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { CellConfig } from '../platform/config/gateway-config.js';
+import { X509Certificate } from 'node:crypto';
+import { ConfigError } from '../platform/config/config.error.js';
 import { regionOfCertificate } from './cell-identity.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
@@ -22,7 +24,11 @@ export class PeerListener {
   constructor(
     private readonly cell: CellConfig,
     private readonly host: string,
-  ) {}
+    localRegions: readonly string[],
+  ) {
+    const problem = certificateProblem(cell, localRegions);
+    if (problem !== undefined) throw new ConfigError([problem]);
+  }
 
   /** Serves `handler` (the application's request handler) on the peer port too. */
   attach(handler: Handler): void {
@@ -79,4 +85,28 @@ export class PeerListener {
     server.closeIdleConnections();
     await closed;
   }
+}
+
+/**
+ * Checked at boot: the cell certificate names (exactly) a region this process serves, chains
+ * to the cells' CA and is valid now — otherwise every peer would refuse it at the first call.
+ */
+function certificateProblem(cell: CellConfig, localRegions: readonly string[]): string | undefined {
+  let certificate: X509Certificate;
+  let ca: X509Certificate;
+  try {
+    certificate = new X509Certificate(readFileSync(cell.certFile));
+    ca = new X509Certificate(readFileSync(cell.caFile));
+  } catch {
+    return 'GATEWAY_CELL_CERT_FILE / GATEWAY_CELL_CA_FILE: not a PEM certificate';
+  }
+  const named = regionOfCertificate({ subjectaltname: certificate.subjectAltName ?? '' });
+  if (named === undefined || !localRegions.includes(named))
+    return `GATEWAY_CELL_CERT_FILE names cell ${named ?? '(none)'}; this cell serves ${localRegions.join(', ')}`;
+  if (!certificate.checkIssued(ca) || !certificate.verify(ca.publicKey))
+    return 'GATEWAY_CELL_CERT_FILE is not issued by GATEWAY_CELL_CA_FILE';
+  const now = Date.now();
+  if (Date.parse(certificate.validFrom) > now || Date.parse(certificate.validTo) < now)
+    return `GATEWAY_CELL_CERT_FILE is not valid now (valid ${certificate.validFrom} to ${certificate.validTo})`;
+  return undefined;
 }

@@ -1,19 +1,37 @@
 import { DomainError } from '../platform/errors/domain-error.js';
 
-/** The cell serving a region did not answer (down, refusing, or slower than its timeout): 503. */
+/**
+ * The cell serving a region did not answer (down, refusing, or slower than its timeout) a call
+ * that changes nothing, or that it never received: 503, nothing was done there.
+ */
 export class PeerUnavailableError extends DomainError {
   constructor(
     readonly region: string,
-    /** The call had been sent (a write may have been applied there, unconfirmed). */
-    sent: boolean,
     cause?: unknown,
   ) {
     super('region_unavailable', 503, 'Region unavailable', {
-      detail: sent
-        ? `The gateway of region ${region} did not answer in time; a change sent to it may or may not have been applied.`
-        : `The gateway of region ${region} cannot be reached; nothing was sent to it.`,
+      detail: `The gateway of region ${region} did not answer; nothing was changed there.`,
       extensions: { region },
       headers: { 'Retry-After': '1' },
+      logLevel: 'warn',
+      cause,
+    });
+  }
+}
+
+/**
+ * A change was sent to the cell serving a region, and no answer came back in time: it may or
+ * may not have been applied there (the caller may read to find out, or repeat a PUT). Never
+ * retried by the gateway.
+ */
+export class PeerOutcomeUnknownError extends DomainError {
+  constructor(
+    readonly region: string,
+    cause?: unknown,
+  ) {
+    super('commit_outcome_unknown', 503, 'Commit outcome unknown', {
+      detail: `The gateway of region ${region} did not answer a change sent to it; it may or may not have been applied.`,
+      extensions: { region },
       logLevel: 'warn',
       cause,
     });

@@ -52,7 +52,9 @@ export interface ForwardingDependencies {
 export function forwardToPeers(fastify: FastifyInstance, deps: ForwardingDependencies): void {
   fastify.addHook('preHandler', async (raw, reply) => {
     const request = raw as AuthenticatedRequest & { forwardedTo?: string };
-    const locate = FORWARDED_ROUTES[`${request.method} ${request.routeOptions.url ?? ''}`];
+    // HEAD is answered like GET (Fastify adds it to every GET route).
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    const locate = FORWARDED_ROUTES[`${method} ${request.routeOptions.url ?? ''}`];
     if (locate === undefined || request.caller === undefined) return;
     const region = locate(request, deps);
     if (region === undefined) return;
@@ -64,12 +66,18 @@ export function forwardToPeers(fastify: FastifyInstance, deps: ForwardingDepende
     try {
       if (request.via !== undefined) throw new RegionNotServedHereError(region);
       request.forwardedTo = region;
-      const answer = await deps.peers.send(region, {
-        method: request.method,
-        path: request.url,
-        headers: forwardedHeaders(request),
-        ...(request.body === undefined ? {} : { body: Buffer.from(JSON.stringify(request.body)) }),
-      });
+      const answer = await deps.peers.send(
+        region,
+        {
+          method: request.method,
+          path: request.url,
+          headers: forwardedHeaders(request),
+          ...(request.body === undefined
+            ? {}
+            : { body: Buffer.from(JSON.stringify(request.body)) }),
+        },
+        { ...(request.deadline === undefined ? {} : { deadline: request.deadline }) },
+      );
       passBack(answer, reply);
     } catch (error) {
       void reply.header(REQUEST_ID_HEADER, request.id);

@@ -50,8 +50,14 @@ export class PeerQueryPart {
     };
     const answer = await this.peers.send(
       region,
-      { method: 'POST', path: '/v1/query/parts', headers, body: Buffer.from(JSON.stringify(body)) },
-      signal,
+      {
+        method: 'POST',
+        path: '/v1/query/parts',
+        headers,
+        body: Buffer.from(JSON.stringify(body)),
+        readOnly: true,
+      },
+      { signal, deadline: ctx.deadline },
     );
     const text = await readCapped(answer.body, MAX_PART_BYTES, region, signal);
     let parsed: unknown;

@@ -118,7 +118,7 @@ export class QueryService {
         const after = position ?? null;
         return [
           region.id,
-          await this.withTimeout(region.id, (signal) =>
+          await this.withTimeout(ctx, region.id, (signal) =>
             this.topology.isLocal(region.id)
               ? this.executor.run(ctx, region.id, spec, after, signal)
               : this.peerPart.run(
@@ -203,7 +203,7 @@ export class QueryService {
       fields: this.validateFields(collection, request.fields),
       limit: request.limit,
     };
-    return this.withTimeout(request.region, (signal) =>
+    return this.withTimeout(ctx, request.region, (signal) =>
       this.executor.run(ctx, request.region, spec, request.after, signal),
     );
   }
@@ -214,11 +214,17 @@ export class QueryService {
    * connection back (see `queryCancellably`); the decision taken is still logged.
    */
   private async withTimeout(
+    ctx: RequestContext,
     region: string,
     work: (signal: AbortSignal) => Promise<Settled>,
   ): Promise<Settled> {
+    // Within the region timeout and what is left of the request's budget, whichever is less.
+    const timeoutMs = Math.max(
+      1,
+      Math.min(this.config.query.regionTimeoutMs, ctx.deadline - performance.now()),
+    );
     try {
-      return await withDeadline(`query:${region}`, this.config.query.regionTimeoutMs, work);
+      return await withDeadline(`query:${region}`, timeoutMs, work);
     } catch (error) {
       if (error instanceof DeadlineExceededError)
         return { status: 'unavailable', reason: 'timeout' };

@@ -5,6 +5,7 @@ import {
   DomainError,
   RegionOverloadedError,
   RegionUnavailableError,
+  RequestTimeoutError,
 } from '../platform/errors/domain-error.js';
 import { Bulkhead, BulkheadFullError } from '../platform/resilience/bulkhead.js';
 import type { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
@@ -175,14 +176,15 @@ export class RegionRouter {
 
   /**
    * Runs `work` in one transaction on the region's store. Commits only if `work` resolves
-   * within the store budget (GATEWAY_DB_REQUEST_TIMEOUT_MS, pool wait included); a store that
+   * within the store budget (GATEWAY_DB_REQUEST_TIMEOUT_MS, pool wait included) and the
+   * request's `deadline`; a store that
    * cannot be reached, refuses or hangs surfaces as a 503 for that region with nothing written
    * — or, when it went away after COMMIT was sent, as 503 commit_outcome_unknown.
    */
   async transaction<T>(
     regionId: string,
     work: (manager: EntityManager) => Promise<T>,
-    startedAt?: number,
+    deadline = Number.POSITIVE_INFINITY,
   ): Promise<T> {
     const route = this.localRoute(regionId);
     const progress = { committing: false, abandoned: false };
@@ -195,7 +197,7 @@ export class RegionRouter {
         return result;
       });
     try {
-      return await this.guarded(route, attempt, startedAt);
+      return await this.guarded(route, attempt, deadline);
     } catch (error) {
       if (error instanceof DeadlineExceededError) progress.abandoned = true;
       const failure = this.storeFailure(route.region.id, error);
@@ -209,30 +211,28 @@ export class RegionRouter {
   async read<T>(
     regionId: string,
     work: (manager: EntityManager) => Promise<T>,
-    startedAt?: number,
+    deadline = Number.POSITIVE_INFINITY,
   ): Promise<T> {
     const route = this.localRoute(regionId);
     try {
-      return await this.guarded(route, () => work(route.dataSource.manager), startedAt);
+      return await this.guarded(route, () => work(route.dataSource.manager), deadline);
     } catch (error) {
       throw this.storeFailure(route.region.id, error);
     }
   }
 
   /**
-   * Through the region's breaker, within the store budget: all of it, or what is left of it
-   * when the call is part of an access that began at `startedAt` (the access gate's earlier
-   * store calls and KMS calls have used the rest).
+   * Through the region's breaker, within the store budget or what is left of the request's
+   * (`deadline`, on the `performance.now()` clock), whichever ends first. A request whose
+   * budget is already spent (on KMS, say) does not reach the store: 503 `request_timeout`.
    */
   private guarded<T>(
     route: LocalRegionRoute,
     call: () => Promise<T>,
-    startedAt?: number,
+    deadline: number,
   ): Promise<T> {
-    const left =
-      startedAt === undefined
-        ? this.budgetMs
-        : Math.max(1, this.budgetMs - (performance.now() - startedAt));
+    const left = Math.min(this.budgetMs, deadline - performance.now());
+    if (left <= 0) return Promise.reject(new RequestTimeoutError());
     return route.bulkhead.run(() =>
       route.breaker.run(
         () => withDeadline(`store:${route.region.id}`, left, call),

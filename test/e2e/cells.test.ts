@@ -354,6 +354,45 @@ describe('cells: one gateway per region, forwarding over mutual TLS', () => {
     for (const value of protectedValues) assert.ok(!result.text.includes(value));
   });
 
+  it('a hung peer (frozen, not dead) costs a read its peer timeout, then fails fast; HEAD is forwarded like GET', async () => {
+    const path = recordPath(homed().subjectId, 'profile', 'main');
+    const head = await fetch(`${cells.cell('eu-central-1').url}${path}`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${euFeed}`, 'x-purpose': 'service-delivery' },
+    });
+    assert.equal(head.status, 200);
+    const us = cells.cell('us-east-1');
+    us.process.kill('SIGSTOP');
+    try {
+      const started = performance.now();
+      const read = await cells.request<RecordBody>('eu-central-1', 'GET', path, { token: euFeed });
+      const elapsed = performance.now() - started;
+      assert.equal(read.status, 503, read.text);
+      assert.equal(read.body.code, 'region_unavailable');
+      assert.ok(elapsed >= 1400 && elapsed < 1500 + 500, `answered in ${elapsed.toFixed(0)} ms`);
+      const write = await cells.request<RecordBody>(
+        'eu-central-1',
+        'PUT',
+        recordPath(homed().subjectId, 'profile', 'frozen'),
+        {
+          token: usFeed,
+          body: { displayName: 'F' },
+        },
+      );
+      assert.equal(write.status, 503, write.text);
+      // Sent and unanswered: it may have been applied there, and the caller is told so.
+      assert.ok(['commit_outcome_unknown', 'region_unavailable'].includes(write.body.code ?? ''));
+    } finally {
+      us.process.kill('SIGCONT');
+    }
+    for (let i = 0; i < 40; i++) {
+      const back = await cells.request('eu-central-1', 'GET', path, { token: euFeed });
+      if (back.status === 200) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.fail('reads through the EU cell did not come back after the peer thawed');
+  });
+
   it('with the us-east-1 cell stopped: its reads are 503 and its query part unavailable within the timeout; EU keeps serving and stays ready', async () => {
     const eu = await cells.request<Subject>('eu-central-1', 'POST', '/v1/subjects', {
       token: euFeed,

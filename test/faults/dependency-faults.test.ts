@@ -50,6 +50,7 @@ describe('faults: one region’s dependency hangs, dies or slows down', () => {
   let token: string;
   let euSubject: string;
   let usSubject: string;
+  let gatewayEnv: Record<string, string>;
 
   before(async () => {
     regions = await TestRegions.create();
@@ -70,19 +71,17 @@ describe('faults: one region’s dependency hangs, dies or slows down', () => {
       kmsEndpoint: region.id === EU ? kmsProxy.route(region.kmsEndpoint ?? '') : region.kmsEndpoint,
       poolSize: region.poolSize,
     }));
-    gateway = await TestGateway.start({
-      regions,
-      env: {
-        GATEWAY_TOPOLOGY: JSON.stringify({ regions: topology }),
-        GATEWAY_KMS_TIMEOUT_MS: String(KMS_TIMEOUT_MS),
-        GATEWAY_DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
-        GATEWAY_DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
-        GATEWAY_DB_REQUEST_TIMEOUT_MS: String(STORE_BUDGET_MS),
-        GATEWAY_DB_MAX_WAITING: String(MAX_WAITING),
-        GATEWAY_BREAKER_FAILURES: '3',
-        GATEWAY_BREAKER_OPEN_MS: '1000',
-      },
-    });
+    gatewayEnv = {
+      GATEWAY_TOPOLOGY: JSON.stringify({ regions: topology }),
+      GATEWAY_KMS_TIMEOUT_MS: String(KMS_TIMEOUT_MS),
+      GATEWAY_DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+      GATEWAY_DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+      GATEWAY_DB_REQUEST_TIMEOUT_MS: String(STORE_BUDGET_MS),
+      GATEWAY_DB_MAX_WAITING: String(MAX_WAITING),
+      GATEWAY_BREAKER_FAILURES: '3',
+      GATEWAY_BREAKER_OPEN_MS: '1000',
+    };
+    gateway = await TestGateway.start({ regions, env: gatewayEnv });
     token = await gateway.token({ region: 'us-east-1' });
     euSubject = (await createSubject(gateway, token, 'DE')).subjectId;
     usSubject = (await createSubject(gateway, token, 'US')).subjectId;
@@ -239,6 +238,46 @@ describe('faults: one region’s dependency hangs, dies or slows down', () => {
     assert.equal(read.body.data.displayName, 'Before', 'a write answered 503 took effect');
     assert.equal(read.body.version, 1);
     assert.equal(await subjectCount(EU), before);
+  });
+
+  it('the request budget bounds every call it makes: with 500 ms, a hung KMS (1 s timeout) or store (1.5 s budget) answers 503 within it', async () => {
+    const budget = 500;
+    const tight = await TestGateway.start({
+      regions,
+      keys: gateway.keys,
+      env: { ...gatewayEnv, GATEWAY_REQUEST_TIMEOUT_MS: String(budget) },
+    });
+    const send = async (method: string, path: string, body?: unknown): Promise<Outcome> => {
+      const started = performance.now();
+      const response = await tight.request<Problem>(method, path, {
+        token,
+        ...(body === undefined ? {} : { body }),
+      });
+      return {
+        status: response.status,
+        ms: performance.now() - started,
+        code: response.status >= 400 ? response.body.code : undefined,
+      };
+    };
+    try {
+      await kmsProxy.set('hang');
+      const create = await send('POST', '/v1/subjects', { country: 'DE' });
+      assert.equal(create.status, 503);
+      assert.equal(create.code, 'request_timeout', 'the KMS call was abandoned at the budget');
+      assert.ok(create.ms < budget + SLACK_MS, `answered after ${create.ms.toFixed(0)} ms`);
+      await kmsProxy.set('pass');
+
+      await storeProxy.set('hang');
+      const read = await send('GET', recordPath(euSubject, 'profile', 'main'));
+      assert.equal(read.status, 503);
+      assert.equal(read.code, 'region_unavailable');
+      assert.ok(read.ms < budget + SLACK_MS, `answered after ${read.ms.toFixed(0)} ms`);
+    } finally {
+      await kmsProxy.set('pass');
+      await storeProxy.set('pass');
+      await tight.close();
+    }
+    await recovers(() => readOf(euSubject), 200);
   });
 
   it('store hangs under a burst: calls beyond the pool and its waiting limit are refused at once with 503 region_overloaded, not piled up', async () => {

@@ -107,6 +107,22 @@ approved_legal_request if {
 	input.case.requester == input.caller.service
 	input.case.requester_jurisdiction == input.caller.jurisdiction
 	input.now < input.case.expires_at
+	legal_answer_route_allowed
+}
+
+# A legal request's answer goes to its requester's jurisdiction: through a cell of that
+# jurisdiction or of the data's, never through a third one.
+legal_answer_route_allowed if not input.via
+
+legal_answer_route_allowed if input.via.jurisdiction == input.resource.jurisdiction
+
+legal_answer_route_allowed if input.via.jurisdiction == input.case.requester_jurisdiction
+
+deny contains "legal_process_through_foreign_cell" if {
+	input.action in legal_case_actions
+	input.purpose == "legal-process"
+	legal_request_approved
+	not legal_answer_route_allowed
 }
 
 legal_request_approved if {
@@ -363,12 +379,24 @@ deny contains "case_outside_jurisdiction" if {
 	input.caller.jurisdiction != input.case.jurisdiction
 }
 
-case_handled_here if input.caller.jurisdiction == input.case.jurisdiction
+case_handled_here if {
+	input.caller.jurisdiction == input.case.jurisdiction
+	case_answer_stays(input.case.jurisdiction)
+}
 
 case_handled_here if {
 	input.case.kind == "legal-request"
 	input.caller.jurisdiction == input.case.requester_jurisdiction
+	case_answer_stays(input.case.requester_jurisdiction)
 }
+
+# A case read through a cell (input.via) only where that cell is in the jurisdiction it is
+# handled from, or in the case's own.
+case_answer_stays(_) if not input.via
+
+case_answer_stays(_) if input.via.jurisdiction == input.case.jurisdiction
+
+case_answer_stays(j) if input.via.jurisdiction == j
 
 deny contains "role_required" if {
 	input.action == "case.approve"

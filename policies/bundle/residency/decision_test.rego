@@ -456,3 +456,38 @@ test_content_only_through_foreign_cell_denied if {
 	not d.allow
 	d.reasons == ["cross_border_content_only"]
 }
+
+test_legal_process_through_a_third_jurisdiction_cell_denied if {
+	kase := object.union(legal_request("approved"), {"requester": "svc:legal", "requester_jurisdiction": "US"})
+	request := with_case(read(caller("svc:legal", "us-east-1", "US", ["legal"]), "legal-process", "profile", profile_fields), kase)
+	allowed := decide(request)
+	allowed.allow
+	allowed.break_glass
+	d := decide(via(request, "eu-central-1", "EU"))
+	not d.allow
+	d.reasons == ["legal_process_through_foreign_cell"]
+	home := decide(via(request, "us-west-2", "US"))
+	home.allow
+}
+
+test_legal_process_through_the_requester_jurisdiction_cell_allowed if {
+	request := with_case(read(caller("svc:legal", "eu-central-1", "EU", ["legal"]), "legal-process", "profile", profile_fields), legal_request("approved"))
+	d := decide(via(request, "eu-central-1", "EU"))
+	d.allow
+	d.fields.email == "allow"
+}
+
+test_case_read_through_foreign_cell_denied if {
+	request := {
+		"caller": caller("svc:trust-safety", "us-east-1", "US", ["trust-and-safety"]),
+		"action": "case.read",
+		"purpose": null,
+		"case": user_report("open"),
+		"resource": us_subject,
+		"now": "2026-11-26T12:00:00Z",
+	}
+	decide(request).allow
+	d := decide(via(request, "eu-central-1", "EU"))
+	not d.allow
+	d.reasons == ["case_outside_jurisdiction"]
+}

@@ -89,6 +89,11 @@ export interface GatewayConfig {
   readonly port: number;
   /** Names this process in logs and audit labels. */
   readonly instanceId: string;
+  /**
+   * Most one request may take, from its arrival: every store, peer and query call it makes
+   * gets what is left (each also within its own timeout), and it is answered 503 when none is.
+   */
+  readonly requestTimeoutMs: number;
   /** Processes serving HTTP (node:cluster workers sharing the port); default: one per core. */
   readonly workers: number;
   /**

@@ -96,6 +96,20 @@ export class CommitOutcomeUnknownError extends DomainError {
   }
 }
 
+/**
+ * The request's budget (GATEWAY_REQUEST_TIMEOUT_MS) ran out before its next dependency call:
+ * nothing more was attempted; anything it wrote was in a transaction that was not committed.
+ */
+export class RequestTimeoutError extends DomainError {
+  constructor() {
+    super('request_timeout', 503, 'Request timed out', {
+      detail: 'The request used up its time budget before it could finish; nothing was written.',
+      headers: { 'Retry-After': '1' },
+      logLevel: 'warn',
+    });
+  }
+}
+
 /** Too many calls already waiting on the region's store: 503 at once, retry after a moment. */
 export class RegionOverloadedError extends DomainError {
   constructor(

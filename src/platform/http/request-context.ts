@@ -28,6 +28,11 @@ export interface RequestContext {
   readonly caseId: string | null;
   /** Set when another cell forwarded this request; null when the caller called this cell. */
   readonly via: Via | null;
+  /**
+   * When the request's budget (GATEWAY_REQUEST_TIMEOUT_MS from its arrival) runs out, on the
+   * `performance.now()` clock: every dependency call gets at most what is left.
+   */
+  readonly deadline: number;
   /** The decisions taken for this request, reported in response headers. */
   readonly decisions: DecisionTrace;
 }
