@@ -16,6 +16,7 @@ import {
   type FaultResult,
 } from './fault-measure.js';
 import { checkConsistency } from './consistency-check.js';
+import { runCellFaults } from './cell-faults.js';
 import { SteadyLoad, type LoadTarget } from './load.js';
 import { TcpFaultProxy } from './tcp-fault-proxy.js';
 
@@ -24,13 +25,16 @@ import { TcpFaultProxy } from './tcp-fault-proxy.js';
  * own process) under steady load over every region while one dependency at a time is broken —
  * eu-central-1's KMS or store through a TCP fault proxy on loopback, its log's INSERT grant,
  * the policy bundle server, or the gateway itself by SIGTERM and SIGKILL — held, healed and
- * measured (fault-measure.ts); then every acknowledged write, refused write
+ * measured (fault-measure.ts); then the same stores as one cell per region, with a peer cell
+ * frozen and killed (cell-faults.ts); then every acknowledged write, refused write
  * and acknowledged access is checked against the stores. Prints one row per fault against the
  * targets, writes bench/results/faults-*.json, exits 1 if a target is missed.
  *
  * FAULT_HOLD_SECONDS (default 8; CI runs 3) is how long each fault is held.
  */
 const HOLD_SECONDS = Number(process.env['FAULT_HOLD_SECONDS'] ?? 8);
+/** `cells`: only the cell topology's faults (quicker, when working on them). */
+const ONLY = process.env['FAULT_ONLY'];
 const PER_REGION = Number(process.env['FAULT_CONCURRENCY_PER_REGION'] ?? 4);
 const SUBJECTS_PER_REGION = 20;
 const AFFECTED = 'eu-central-1';
@@ -223,7 +227,7 @@ async function main(): Promise<void> {
       },
     ];
     const results: FaultResult[] = [];
-    for (const fault of faults) {
+    for (const fault of ONLY === 'cells' ? [] : faults) {
       process.stderr.write(`fault: ${fault.name} ...\n`);
       const from = performance.now();
       await fault.inject();
@@ -236,7 +240,7 @@ async function main(): Promise<void> {
       results.push(problem === undefined ? result : { ...result, ok: false, problem });
     }
 
-    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    for (const signal of ONLY === 'cells' ? [] : (['SIGTERM', 'SIGKILL'] as const)) {
       process.stderr.write(`fault: gateway ${signal} ...\n`);
       await sleep(1000);
       const from = performance.now();
@@ -272,13 +276,24 @@ async function main(): Promise<void> {
     }
     await load.stop();
 
+    // The same stores, now as one cell per region: a peer cell hung and killed.
+    const cellPhase = await runCellFaults(stack, targets, {
+      holdSeconds: HOLD_SECONDS,
+      perRegion: PER_REGION,
+      recoveryTargetMs: RECOVERY_TARGET_MS,
+    });
+    results.push(...cellPhase.results);
+
+    const decisions = new Map(load.decisions);
+    for (const [region, ids] of cellPhase.load.decisions)
+      decisions.set(region, [...(decisions.get(region) ?? []), ...ids]);
     const consistency = await checkConsistency(
       new Map(stack.config.regions.map((r) => [r.id, r.migrationDatabaseUrl ?? r.databaseUrl])),
-      load.acknowledged,
-      load.refused,
-      load.decisions,
+      [...load.acknowledged, ...cellPhase.load.acknowledged],
+      [...load.refused, ...cellPhase.load.refused],
+      decisions,
     );
-    report(results, consistency, load.samples.length, HOLD_SECONDS);
+    report(results, consistency, load.samples.length + cellPhase.load.samples.length, HOLD_SECONDS);
     const consistent =
       consistency.lostWrites === 0 &&
       consistency.refusedButStored === 0 &&
