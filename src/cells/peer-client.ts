@@ -179,6 +179,11 @@ export class PeerClient {
           });
         },
       );
+      // A peer that goes quiet mid-answer (after its headers) is cut off too: the socket may
+      // not sit idle longer than the call's time.
+      outgoing.setTimeout(this.timeoutMs, () => {
+        outgoing.destroy(new Error('the peer went quiet'));
+      });
       outgoing.on('error', (error) => {
         reject(signal.aborted ? (signal.reason as Error) : error);
       });

@@ -29,6 +29,10 @@ const HOP_BY_HOP = new Set([
   'content-length',
   'date',
   'upgrade',
+  'te',
+  'trailer',
+  'proxy-authenticate',
+  'proxy-authorization',
   REQUEST_ID_HEADER,
 ]);
 
@@ -51,7 +55,7 @@ export interface ForwardingDependencies {
  */
 export function forwardToPeers(fastify: FastifyInstance, deps: ForwardingDependencies): void {
   fastify.addHook('preHandler', async (raw, reply) => {
-    const request = raw as AuthenticatedRequest & { forwardedTo?: string };
+    const request = raw as AuthenticatedRequest & { forwardedTo?: string; rawJsonBody?: Buffer };
     // HEAD is answered like GET (Fastify adds it to every GET route).
     const method = request.method === 'HEAD' ? 'GET' : request.method;
     const locate = FORWARDED_ROUTES[`${method} ${request.routeOptions.url ?? ''}`];
@@ -72,9 +76,7 @@ export function forwardToPeers(fastify: FastifyInstance, deps: ForwardingDepende
           method: request.method,
           path: request.url,
           headers: forwardedHeaders(request),
-          ...(request.body === undefined
-            ? {}
-            : { body: Buffer.from(JSON.stringify(request.body)) }),
+          ...(request.rawJsonBody === undefined ? {} : { body: request.rawJsonBody }),
         },
         { ...(request.deadline === undefined ? {} : { deadline: request.deadline }) },
       );

@@ -198,7 +198,10 @@ async function main(): Promise<number> {
     const passed = Object.fromEntries(
       Object.entries(process.env).filter(
         (entry): entry is [string, string] =>
-          entry[1] !== undefined && /^(GATEWAY_|AWS_)/.test(entry[0]),
+          entry[1] !== undefined &&
+          /^(GATEWAY_|AWS_)/.test(entry[0]) &&
+          // What makes a cell a cell is the stack's to set, not the shell's.
+          !/^GATEWAY_(TOPOLOGY|PEERS|PEER_PORT|CELL_)/.test(entry[0]),
       ),
     );
     const common = {

@@ -95,6 +95,8 @@ export function installJsonBodyParser(
         done(new JsonStructureError(violation, limits), undefined);
         return;
       }
+      // Kept as sent: a request forwarded to another cell carries these exact bytes.
+      (request as { rawJsonBody?: Buffer }).rawJsonBody = body;
       void parse(request, body.toString('utf8'), done);
     },
   );
