@@ -334,6 +334,31 @@ describe('cells: one gateway per region, forwarding over mutual TLS', () => {
     );
     assert.equal(checkpoint.status, 200, checkpoint.text);
     assert.match(checkpoint.text, /^residency-gateway\/us-east-1\n/);
+
+    // Erasure through a peer: a subject created via the EU cell, erased via the us-west-2 cell.
+    let doomed: Subject | undefined;
+    for (let i = 0; i < 40 && doomed === undefined; i++) {
+      const created = await cells.request<Subject>('eu-central-1', 'POST', '/v1/subjects', {
+        token: usFeed,
+        body: { country: 'US' },
+      });
+      if (created.body.homeRegion === 'us-east-1') doomed = created.body;
+    }
+    assert.ok(doomed !== undefined);
+    const privacy = await cells.token({
+      service: 'svc:privacy',
+      region: 'us-west-2',
+      roles: ['privacy'],
+    });
+    const erased = await cells.request('us-west-2', 'DELETE', `/v1/subjects/${doomed.subjectId}`, {
+      token: privacy,
+      purpose: 'dsar',
+    });
+    assert.equal(erased.status, 200, erased.text);
+    const gone = await cells.request('eu-central-1', 'GET', `/v1/subjects/${doomed.subjectId}`, {
+      token: usFeed,
+    });
+    assert.equal(gone.status, 410, gone.text);
   });
 
   it('a cross-border query through the EU cell sends each region’s part to its cell and merges', async () => {
