@@ -12,8 +12,14 @@ import {
   meteredBreaker,
   type CircuitBreaker,
 } from '../platform/resilience/circuit-breaker.js';
+import { Bulkhead, BulkheadFullError } from '../platform/resilience/bulkhead.js';
 import { DeadlineExceededError, withDeadline } from '../platform/resilience/deadline.js';
-import { ForeignKmsKeyError, KmsUnavailableError, WrappedKeyIntegrityError } from './kms.errors.js';
+import {
+  ForeignKmsKeyError,
+  KmsOverloadedError,
+  KmsUnavailableError,
+  WrappedKeyIntegrityError,
+} from './kms.errors.js';
 import type { DataKey, KmsContext, RegionKms } from './region-kms.js';
 
 const KEY_FIELDS = ['KeyId', 'DestinationKeyId', 'SourceKeyId'] as const;
@@ -63,10 +69,13 @@ export class AwsRegionKms implements RegionKms {
   private lastOutcome: 'ok' | 'failing' | 'untested' = 'untested';
   private readonly timeoutMs: number;
   private readonly breaker: CircuitBreaker;
+  /** Bounds the calls in flight, so a slow KMS holds a bounded number of requests. */
+  private readonly bulkhead: Bulkhead;
 
   constructor(
     config: RegionConfig,
-    keys: Pick<GatewayConfig['keys'], 'kmsTimeoutMs' | 'staticCredentials'>,
+    keys: Pick<GatewayConfig['keys'], 'kmsTimeoutMs' | 'staticCredentials'> &
+      Partial<Pick<GatewayConfig['keys'], 'kmsMaxInFlight'>>,
     private readonly metrics: GatewayMetrics,
     breakers: GatewayConfig['breakers'] = { failureThreshold: 5, openMs: 2000 },
   ) {
@@ -86,6 +95,7 @@ export class AwsRegionKms implements RegionKms {
     });
     pinClientToKey(this.client, this.region, this.keyId);
     this.breaker = meteredBreaker('kms', this.region, breakers, metrics);
+    this.bulkhead = new Bulkhead(`kms:${this.region}`, keys.kmsMaxInFlight ?? 128);
   }
 
   async generateDataKey(context: KmsContext): Promise<DataKey> {
@@ -178,16 +188,22 @@ export class AwsRegionKms implements RegionKms {
    */
   private async call<T>(operation: string, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
     try {
-      const output = await this.breaker.run(
-        () => {
-          this.metrics.kmsCalls.inc({ region: this.region, operation });
-          return withDeadline(`kms:${this.region}`, this.timeoutMs, send);
-        },
-        (error) => isAvailabilityFailure(error),
+      const output = await this.bulkhead.run(() =>
+        this.breaker.run(
+          () => {
+            this.metrics.kmsCalls.inc({ region: this.region, operation });
+            return withDeadline(`kms:${this.region}`, this.timeoutMs, send);
+          },
+          (error) => isAvailabilityFailure(error),
+        ),
       );
       this.lastOutcome = 'ok';
       return output;
     } catch (error) {
+      if (error instanceof BulkheadFullError) {
+        this.metrics.kmsErrors.inc({ region: this.region, operation });
+        throw new KmsOverloadedError(this.region, error);
+      }
       if (error instanceof BreakerOpenError) {
         this.lastOutcome = 'failing';
         throw new KmsUnavailableError(this.region, error);

@@ -15,6 +15,22 @@ export class KmsUnavailableError extends DomainError {
   }
 }
 
+/** As many calls are in flight to a region's KMS as it may have (a slow KMS): 503 at once. */
+export class KmsOverloadedError extends DomainError {
+  constructor(
+    readonly region: string,
+    cause?: unknown,
+  ) {
+    super('kms_overloaded', 503, 'KMS overloaded', {
+      detail: `Too many calls are waiting on the KMS of region ${region}; nothing was written. Retry shortly.`,
+      extensions: { region },
+      headers: { 'Retry-After': '1' },
+      logLevel: 'warn',
+      cause,
+    });
+  }
+}
+
 /** A wrapped key that KMS refuses to unwrap: altered, or presented with the wrong context. */
 export class WrappedKeyIntegrityError extends DomainError {
   constructor(cause?: unknown) {

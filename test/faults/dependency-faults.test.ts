@@ -280,6 +280,40 @@ describe('faults: one region’s dependency hangs, dies or slows down', () => {
     await recovers(() => readOf(euSubject), 200);
   });
 
+  it('KMS hangs under a burst: calls beyond its in-flight limit are refused at once with 503 kms_overloaded, not piled up', async () => {
+    const bounded = await TestGateway.start({
+      regions,
+      keys: gateway.keys,
+      env: { ...gatewayEnv, GATEWAY_KMS_MAX_IN_FLIGHT: '2' },
+    });
+    await kmsProxy.set('hang');
+    try {
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          const started = performance.now();
+          const response = await bounded.request<Problem>('POST', '/v1/subjects', {
+            token,
+            body: { country: 'DE' },
+          });
+          return {
+            status: response.status,
+            code: response.body.code,
+            ms: performance.now() - started,
+          };
+        }),
+      );
+      const overloaded = outcomes.filter((o) => o.code === 'kms_overloaded');
+      const timedOut = outcomes.filter((o) => o.code === 'kms_unavailable');
+      assert.equal(overloaded.length, 4, JSON.stringify(outcomes));
+      assert.equal(timedOut.length, 2, JSON.stringify(outcomes));
+      for (const o of overloaded) assert.ok(o.ms < SLACK_MS, `refused after ${o.ms.toFixed(0)} ms`);
+      for (const o of outcomes) assert.equal(o.status, 503);
+    } finally {
+      await kmsProxy.set('pass');
+      await bounded.close();
+    }
+  });
+
   it('store hangs under a burst: calls beyond the pool and its waiting limit are refused at once with 503 region_overloaded, not piled up', async () => {
     await storeProxy.set('hang');
     try {

@@ -95,6 +95,7 @@ const envSchema = z.object({
   GATEWAY_CURSOR_SECRET_FILE: z.string().min(1).optional(),
   ...auditEnv,
   GATEWAY_KMS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
+  GATEWAY_KMS_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(128),
   GATEWAY_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
   GATEWAY_BREAKER_OPEN_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
   GATEWAY_KEY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
@@ -460,6 +461,7 @@ export function loadGatewayConfig(
     audit,
     keys: {
       kmsTimeoutMs: values.GATEWAY_KMS_TIMEOUT_MS,
+      kmsMaxInFlight: values.GATEWAY_KMS_MAX_IN_FLIGHT,
       cacheMaxEntries: values.GATEWAY_KEY_CACHE_MAX_ENTRIES,
       cacheTtlMs: values.GATEWAY_KEY_CACHE_TTL_SECONDS * 1000,
       blindIndexBytes: values.GATEWAY_BLIND_INDEX_BYTES,

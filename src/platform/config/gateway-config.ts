@@ -165,6 +165,8 @@ export interface GatewayConfig {
   readonly keys: {
     /** Per-call KMS timeout. */
     readonly kmsTimeoutMs: number;
+    /** KMS calls in flight per region; past it 503 `kms_overloaded` at once. */
+    readonly kmsMaxInFlight: number;
     /** Unwrapped keys kept in memory (subjects plus region keys). */
     readonly cacheMaxEntries: number;
     readonly cacheTtlMs: number;
