@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { CollectionSpec } from '../catalog/collection-catalog.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { canonicalJson } from '../platform/encoding/canonical-json.js';
 import { GATEWAY_CONFIG } from '../platform/config/config.module.js';
@@ -12,8 +11,8 @@ import { PurposeRequiredError } from '../access/access-gate.js';
 import type { RecordView } from '../records/record-view.js';
 import { RegionTopology } from '../regions/region-topology.js';
 import { InvalidQueryError } from './query.errors.js';
+import { validateFields, validateWhere } from './query-validation.js';
 import { QueryCursorCodec, type RegionPositions } from './query-cursor.js';
-import type { WhereValue } from '../vault/record-vault.js';
 import { RegionQueryExecutor, type RegionOutcome } from './region-query.executor.js';
 import { PeerQueryPart, type CallerCredential } from './peer-query-part.js';
 import { RegionNotServedHereError } from '../regions/region-router.js';
@@ -90,8 +89,8 @@ export class QueryService {
     // One bundle validates the query and decides every region's part of it.
     const policy = this.policy.snapshot();
     const collection = policy.catalog.collection(request.collection);
-    const where = this.validateWhere(collection, request.where);
-    const fields = this.validateFields(collection, request.fields);
+    const where = validateWhere(collection, request.where);
+    const fields = validateFields(collection, request.fields);
     const regions = this.regionsOf(request.jurisdictions);
     const digest = createHash('sha256')
       .update(
@@ -199,8 +198,8 @@ export class QueryService {
     const spec = {
       policy,
       collection,
-      where: this.validateWhere(collection, request.where),
-      fields: this.validateFields(collection, request.fields),
+      where: validateWhere(collection, request.where),
+      fields: validateFields(collection, request.fields),
       limit: request.limit,
     };
     return this.withTimeout(ctx, request.region, (signal) =>
@@ -233,65 +232,6 @@ export class QueryService {
         this.logger.error({ message: 'a region failed a query', region });
       return { status: 'unavailable', reason };
     }
-  }
-
-  private validateWhere(
-    collection: CollectionSpec,
-    where: Readonly<Record<string, unknown>>,
-  ): Record<string, WhereValue> {
-    const entries = Object.entries(where);
-    if (entries.length === 0 || entries.length > 8) {
-      throw new InvalidQueryError(
-        'invalid_query',
-        'Invalid query',
-        'where needs 1 to 8 field: value pairs.',
-      );
-    }
-    const valid: Record<string, WhereValue> = {};
-    for (const [field, value] of entries) {
-      const spec = collection.fields.get(field);
-      if (spec === undefined)
-        throw new InvalidQueryError(
-          'unknown_field',
-          'Unknown field',
-          `${collection.name} has no field ${field}.`,
-          field,
-        );
-      if (!spec.indexed) {
-        throw new InvalidQueryError(
-          'field_not_indexed',
-          'Field not indexed',
-          `Queries match on indexed fields only; ${field} is not.`,
-          field,
-        );
-      }
-      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-        throw new InvalidQueryError(
-          'invalid_query',
-          'Invalid query',
-          `where.${field} must be a string, number or boolean (equality only).`,
-          field,
-        );
-      }
-      valid[field] = value;
-    }
-    return valid;
-  }
-
-  private validateFields(
-    collection: CollectionSpec,
-    fields: readonly string[] | undefined,
-  ): string[] {
-    if (fields === undefined) return [...collection.fields.keys()];
-    const unknown = fields.find((field) => !collection.fields.has(field));
-    if (unknown !== undefined)
-      throw new InvalidQueryError(
-        'unknown_field',
-        'Unknown field',
-        `${collection.name} has no field ${unknown}.`,
-        unknown,
-      );
-    return [...new Set(fields)];
   }
 
   private regionsOf(jurisdictions: readonly string[] | undefined) {

@@ -149,4 +149,50 @@ describe('loadGatewayConfig', () => {
     });
     assert.doesNotMatch(problems.join('\n'), /s3cret/);
   });
+
+  it('takes the other cells from GATEWAY_PEERS: never with credentials, never its own region, and only with its mTLS files', () => {
+    const base = {
+      GATEWAY_TOPOLOGY: JSON.stringify({ regions: [REGION] }),
+      GATEWAY_JWKS_FILE: '/etc/jwks.json',
+      GATEWAY_JWT_ISSUER: 'https://sts.internal',
+      GATEWAY_POLICY_PUBLIC_KEY_FILE: '/etc/policy.pub.pem',
+      GATEWAY_AUDIT_SIGNING_KEY_FILE: '/etc/audit.pem',
+    };
+    const eu = { id: 'eu-central-1', jurisdiction: 'EU', gatewayUrl: 'https://gw-eu:8443' };
+    const withCredentials = problemsOf({
+      ...base,
+      GATEWAY_PEERS: JSON.stringify([{ ...eu, databaseUrl: 'postgres://eu/db' }]),
+    });
+    assert.ok(
+      withCredentials.some((p) => p.startsWith('GATEWAY_PEERS')),
+      withCredentials.join(),
+    );
+    const own = problemsOf({
+      ...base,
+      GATEWAY_PEERS: JSON.stringify([{ ...eu, id: 'us-east-1', jurisdiction: 'US' }]),
+    });
+    assert.ok(
+      own.some((p) => p.includes('us-east-1 is served by this process')),
+      own.join(),
+    );
+    const plain = problemsOf({
+      ...base,
+      GATEWAY_PEERS: JSON.stringify([{ ...eu, gatewayUrl: 'http://gw-eu:8443' }]),
+    });
+    assert.ok(
+      plain.some((p) => p.startsWith('GATEWAY_PEERS.0.gatewayUrl')),
+      plain.join(),
+    );
+    const noTls = problemsOf({ ...base, GATEWAY_PEERS: JSON.stringify([eu]) });
+    assert.ok(
+      noTls.some((p) =>
+        p.includes('GATEWAY_CELL_CERT_FILE, GATEWAY_CELL_KEY_FILE, GATEWAY_CELL_CA_FILE'),
+      ),
+      noTls.join(),
+    );
+    // Without peers, a single-process gateway: no cell settings needed.
+    const single = loadGatewayConfig(base);
+    assert.equal(single.cell, undefined);
+    assert.deepEqual(single.peers, []);
+  });
 });

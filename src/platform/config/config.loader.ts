@@ -5,6 +5,7 @@ import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { PROJECT_ROOT } from '../paths.js';
 import { auditConfig, auditEnv } from './audit-config.js';
+import { cellConfig, cellEnv, parsePeers } from './cell-config.js';
 import { ConfigError } from './config.error.js';
 import { httpLimitsEnv, jsonLimitsConfig, rateLimitConfig } from './http-limits-config.js';
 import {
@@ -12,9 +13,7 @@ import {
   PRINTABLE_ASCII,
   REGION_ID_PATTERN,
   type GatewayConfig,
-  type CellConfig,
   type JwksSource,
-  type PeerConfig,
   type RegionConfig,
 } from './gateway-config.js';
 
@@ -101,13 +100,7 @@ const envSchema = z.object({
   GATEWAY_KEY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   GATEWAY_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   GATEWAY_BLIND_INDEX_BYTES: z.coerce.number().int().min(1).max(32).default(16),
-  GATEWAY_PEERS: z.string().min(1).optional(),
-  GATEWAY_PEER_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
-  GATEWAY_PEER_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
-  GATEWAY_PEER_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(64),
-  GATEWAY_CELL_CERT_FILE: z.string().min(1).optional(),
-  GATEWAY_CELL_KEY_FILE: z.string().min(1).optional(),
-  GATEWAY_CELL_CA_FILE: z.string().min(1).optional(),
+  ...cellEnv,
   GATEWAY_KMS_ACCESS_KEY_ID: z.string().min(1).optional(),
   GATEWAY_KMS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
 });
@@ -129,17 +122,6 @@ const regionSchema = z.strictObject({
   /** Where the region's own gateway (cell) answers: for tools reading the topology; unused here. */
   gatewayUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
-
-const peerSchema = z.strictObject({
-  id: z.string().regex(REGION_ID_PATTERN, 'must look like us-east-1'),
-  jurisdiction: z
-    .string()
-    .regex(JURISDICTION_PATTERN, 'must be an upper-case code such as US or EU'),
-  gatewayUrl: z.url({ protocol: /^https$/ }),
-  placementWeight: z.number().min(0).max(1000).default(1),
-});
-
-const peersSchema = z.array(peerSchema);
 
 const topologySchema = z.strictObject({
   regions: z.array(regionSchema).min(1, 'at least one region is required'),
@@ -242,77 +224,6 @@ function parseRegions(raw: unknown, defaultPoolSize: number, problems: string[])
   return regions;
 }
 
-/**
- * GATEWAY_PEERS: the other cells (id, jurisdiction, gatewayUrl). Public data, never a store
- * credential or a key: a peer entry with anything else is refused, as is one naming a region
- * this process serves itself.
- */
-function parsePeers(
-  raw: string | undefined,
-  regions: readonly RegionConfig[],
-  problems: string[],
-): PeerConfig[] {
-  if (raw === undefined) return [];
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    problems.push('GATEWAY_PEERS: not valid JSON');
-    return [];
-  }
-  const parsed = peersSchema.safeParse(json);
-  if (!parsed.success) {
-    problems.push(...describeIssues('GATEWAY_PEERS.', parsed.error));
-    return [];
-  }
-  const local = new Set(regions.map((region) => region.id));
-  const seen = new Set<string>();
-  for (const peer of parsed.data) {
-    if (local.has(peer.id)) {
-      problems.push(`GATEWAY_PEERS: ${peer.id} is served by this process (it is in the topology)`);
-    }
-    if (seen.has(peer.id)) problems.push(`GATEWAY_PEERS: ${peer.id} is listed twice`);
-    seen.add(peer.id);
-  }
-  return parsed.data.map((peer) => ({ ...peer }));
-}
-
-/** The mTLS settings of a cell: required as soon as it has peers. */
-function cellConfig(
-  values: z.infer<typeof envSchema>,
-  peers: readonly PeerConfig[],
-  problems: string[],
-): CellConfig | undefined {
-  const files = {
-    GATEWAY_CELL_CERT_FILE: values.GATEWAY_CELL_CERT_FILE,
-    GATEWAY_CELL_KEY_FILE: values.GATEWAY_CELL_KEY_FILE,
-    GATEWAY_CELL_CA_FILE: values.GATEWAY_CELL_CA_FILE,
-  };
-  const missing = Object.entries(files).filter(([, value]) => value === undefined);
-  if (peers.length === 0 && missing.length === 3) return undefined;
-  if (missing.length > 0) {
-    problems.push(
-      `a cell talks to its peers over mutual TLS: set ${missing.map(([name]) => name).join(', ')}`,
-    );
-    return undefined;
-  }
-  for (const [name, value] of Object.entries(files)) {
-    try {
-      readFileSync(resolvePath(value ?? ''));
-    } catch {
-      problems.push(`${name}: cannot read ${value ?? ''}`);
-    }
-  }
-  return {
-    peerPort: values.GATEWAY_PEER_PORT,
-    certFile: resolvePath(files.GATEWAY_CELL_CERT_FILE ?? ''),
-    keyFile: resolvePath(files.GATEWAY_CELL_KEY_FILE ?? ''),
-    caFile: resolvePath(files.GATEWAY_CELL_CA_FILE ?? ''),
-    peerTimeoutMs: values.GATEWAY_PEER_TIMEOUT_MS,
-    peerConnections: values.GATEWAY_PEER_CONNECTIONS,
-  };
-}
-
 /** GATEWAY_CURSOR_SECRET, or the file GATEWAY_CURSOR_SECRET_FILE names (a mounted secret). */
 function cursorSecret(env: z.infer<typeof envSchema>, problems: string[]): Buffer {
   let secret = env.GATEWAY_CURSOR_SECRET;
@@ -371,7 +282,8 @@ export function loadGatewayConfig(
     problems,
   );
   const peers = parsePeers(values.GATEWAY_PEERS, regions, problems);
-  const cell = options.storesOnly === true ? undefined : cellConfig(values, peers, problems);
+  const cell =
+    options.storesOnly === true ? undefined : cellConfig(values, peers, resolvePath, problems);
   const jwks: JwksSource =
     options.storesOnly === true ? { kind: 'file', path: '' } : jwksSource(values, problems);
   if (options.storesOnly !== true && values.GATEWAY_AUDIT_SIGNING_KEY_FILE === undefined) {
