@@ -377,6 +377,50 @@ describe('cells: one gateway per region, forwarding over mutual TLS', () => {
     assert.ok(found !== undefined, result.text);
     assert.deepEqual([...found.masked].sort(), ['birthDate', 'email', 'phone']);
     for (const value of protectedValues) assert.ok(!result.text.includes(value));
+
+    // One more match in each region, then page one item at a time: the cursor carries each
+    // region's position across calls to the cells, and every match comes exactly once.
+    const byRegion = new Map<string, string>();
+    for (let i = 0; i < 60 && byRegion.size < 3; i++) {
+      const country = byRegion.has('eu-central-1') ? 'US' : 'DE';
+      // From the EU cell, a US subject is homed in either US cell (by weight).
+      const created = await cells.request<Subject>('eu-central-1', 'POST', '/v1/subjects', {
+        token: usFeed,
+        body: { country },
+      });
+      assert.equal(created.status, 201, created.text);
+      if (byRegion.has(created.body.homeRegion)) continue;
+      byRegion.set(created.body.homeRegion, created.body.subjectId);
+      const put = await cells.request(
+        'us-west-2',
+        'PUT',
+        recordPath(created.body.subjectId, 'profile', 'paged'),
+        { token: usFeed, body: { displayName: 'P', username: 'paged-cells' } },
+      );
+      assert.equal(put.status, 201, put.text);
+    }
+    assert.equal(byRegion.size, 3);
+    const seen: string[] = [];
+    let cursor: string | null | undefined;
+    for (let page = 0; page < 10; page++) {
+      const next = await cells.request<{
+        items: { subjectId: string }[];
+        nextCursor: string | null;
+      }>('eu-central-1', 'POST', '/v1/query', {
+        token: euFeed,
+        body: {
+          collection: 'profile',
+          where: { username: 'paged-cells' },
+          limit: 1,
+          ...(cursor === undefined || cursor === null ? {} : { cursor }),
+        },
+      });
+      assert.equal(next.status, 200, next.text);
+      seen.push(...next.body.items.map((item) => item.subjectId));
+      cursor = next.body.nextCursor;
+      if (cursor === null) break;
+    }
+    assert.deepEqual([...seen].sort(), [...byRegion.values()].sort());
   });
 
   it('a hung peer (frozen, not dead) costs a read its peer timeout, then fails fast; HEAD is forwarded like GET', async () => {
