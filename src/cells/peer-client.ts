@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
 import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { PeerCertificate } from 'node:tls';
-import type { GatewayConfig, PeerConfig } from '../platform/config/gateway-config.js';
+import type { CellConfig, GatewayConfig, PeerConfig } from '../platform/config/gateway-config.js';
 import type { GatewayMetrics } from '../platform/metrics/gateway-metrics.js';
 import {
   BreakerOpenError,
@@ -13,6 +13,7 @@ import {
 import { RequestTimeoutError } from '../platform/errors/domain-error.js';
 import { withDeadline } from '../platform/resilience/deadline.js';
 import { regionOfCertificate } from './cell-identity.js';
+import { CellTlsWatcher, loadCellTls, type CellTlsMaterial } from './cell-tls.js';
 import { PeerOutcomeUnknownError, PeerUnavailableError } from './peer.errors.js';
 
 /** Milliseconds the forwarding cell will wait: the home cell's request budget is at most this. */
@@ -48,7 +49,8 @@ export interface PeerProbe {
 interface PeerConnection {
   readonly peer: PeerConfig;
   readonly url: URL;
-  readonly agent: Agent;
+  /** Replaced when the cell's certificate is renewed. */
+  agent: Agent;
   readonly breaker: CircuitBreaker;
 }
 
@@ -63,38 +65,48 @@ export class PeerClient {
   private readonly connections = new Map<string, PeerConnection>();
   private readonly timeoutMs: number;
 
+  private readonly watcher: CellTlsWatcher | undefined;
+
   /** A client for the peers of `config` (none in the single-process topology). */
   constructor(
-    config: Pick<GatewayConfig, 'peers' | 'cell' | 'breakers'>,
+    config: Pick<GatewayConfig, 'peers' | 'cell' | 'breakers' | 'regions'>,
     private readonly metrics: GatewayMetrics,
   ) {
     const cell = config.cell;
     this.timeoutMs = cell?.peerTimeoutMs ?? 0;
     if (cell === undefined) return;
-    const tls = {
-      cert: readFileSync(cell.certFile),
-      key: readFileSync(cell.keyFile),
-      ca: readFileSync(cell.caFile),
-    };
+    const localRegions = config.regions.map((region) => region.id);
+    const material = loadCellTls(cell, localRegions);
+    metrics.cellCertificateNotAfter.set(material.notAfter.getTime() / 1000);
     for (const peer of config.peers) {
-      const agent = new Agent({
-        ...tls,
-        keepAlive: true,
-        maxSockets: cell.peerConnections,
-        maxFreeSockets: cell.peerConnections,
-        minVersion: 'TLSv1.3',
-        checkServerIdentity: (_host: string, certificate: PeerCertificate) =>
-          regionOfCertificate(certificate) === peer.id
-            ? undefined
-            : new Error(`the certificate presented does not name cell ${peer.id}`),
-      });
       this.connections.set(peer.id, {
         peer,
         url: new URL(peer.gatewayUrl),
-        agent,
+        agent: peerAgent(peer, cell, material),
         breaker: meteredBreaker('peer', peer.id, config.breakers, metrics),
       });
     }
+    // A renewed certificate is used for new connections; the old ones finish and are closed.
+    const logger = new Logger('Cells');
+    this.watcher = new CellTlsWatcher(
+      cell,
+      localRegions,
+      material,
+      (next) => {
+        metrics.cellCertificateNotAfter.set(next.notAfter.getTime() / 1000);
+        for (const connection of this.connections.values()) {
+          const old = connection.agent;
+          connection.agent = peerAgent(connection.peer, cell, next);
+          setTimeout(() => {
+            old.destroy();
+          }, 60_000).unref();
+        }
+        logger.log({ message: 'peer client certificate reloaded', notAfter: next.notAfter });
+      },
+      (problem) => {
+        logger.warn({ message: 'cell certificate files not reloaded', problem });
+      },
+    );
   }
 
   /**
@@ -228,6 +240,24 @@ export class PeerClient {
 
   /** Closes every kept-alive connection (called by Nest on shutdown). */
   onApplicationShutdown(): void {
+    this.watcher?.stop();
     for (const { agent } of this.connections.values()) agent.destroy();
   }
+}
+
+/** Keep-alive TLS connections to one peer, as this cell, accepting only that peer's certificate. */
+function peerAgent(peer: PeerConfig, cell: CellConfig, material: CellTlsMaterial): Agent {
+  return new Agent({
+    cert: material.cert,
+    key: material.key,
+    ca: material.ca,
+    keepAlive: true,
+    maxSockets: cell.peerConnections,
+    maxFreeSockets: cell.peerConnections,
+    minVersion: 'TLSv1.3',
+    checkServerIdentity: (_host: string, certificate: PeerCertificate) =>
+      regionOfCertificate(certificate) === peer.id
+        ? undefined
+        : new Error(`the certificate presented does not name cell ${peer.id}`),
+  });
 }

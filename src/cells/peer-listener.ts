@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { CellConfig } from '../platform/config/gateway-config.js';
-import { X509Certificate } from 'node:crypto';
-import { ConfigError } from '../platform/config/config.error.js';
 import { regionOfCertificate } from './cell-identity.js';
+import { CellTlsWatcher, loadCellTls, type CellTlsMaterial } from './cell-tls.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -21,22 +20,26 @@ export class PeerListener {
   private server: Server | undefined;
   private readonly peerSockets = new WeakSet<Socket>();
 
+  private readonly material: CellTlsMaterial;
+  private watcher: CellTlsWatcher | undefined;
+
+  /** {@link ConfigError} when the cell's certificate does not check out (see `loadCellTls`). */
   constructor(
     private readonly cell: CellConfig,
     private readonly host: string,
-    localRegions: readonly string[],
+    private readonly localRegions: readonly string[],
   ) {
-    const problem = certificateProblem(cell, localRegions);
-    if (problem !== undefined) throw new ConfigError([problem]);
+    this.material = loadCellTls(cell, localRegions);
   }
 
   /** Serves `handler` (the application's request handler) on the peer port too. */
   attach(handler: Handler): void {
+    const { cert, key, ca } = this.material;
     const server = createServer(
       {
-        cert: readFileSync(this.cell.certFile),
-        key: readFileSync(this.cell.keyFile),
-        ca: readFileSync(this.cell.caFile),
+        cert,
+        key,
+        ca,
         requestCert: true,
         rejectUnauthorized: true,
         minVersion: 'TLSv1.3',
@@ -47,6 +50,20 @@ export class PeerListener {
     server.keepAliveTimeout = 65_000;
     server.on('secureConnection', (socket: TLSSocket) => this.peerSockets.add(socket));
     this.server = server;
+    // A renewed certificate (or CA bundle) is served to new connections without a restart.
+    const logger = new Logger('Cells');
+    this.watcher = new CellTlsWatcher(
+      this.cell,
+      this.localRegions,
+      this.material,
+      (next) => {
+        server.setSecureContext({ cert: next.cert, key: next.key, ca: next.ca });
+        logger.log({ message: 'peer port certificate reloaded', notAfter: next.notAfter });
+      },
+      (problem) => {
+        logger.warn({ message: 'cell certificate files not reloaded', problem });
+      },
+    );
   }
 
   /** Whether a request arrived on the peer port (over a verified TLS connection). */
@@ -78,6 +95,7 @@ export class PeerListener {
   }
 
   async close(): Promise<void> {
+    this.watcher?.stop();
     const server = this.server;
     if (server === undefined || !server.listening) return;
     const closed = once(server, 'close');
@@ -85,28 +103,4 @@ export class PeerListener {
     server.closeIdleConnections();
     await closed;
   }
-}
-
-/**
- * Checked at boot: the cell certificate names (exactly) a region this process serves, chains
- * to the cells' CA and is valid now — otherwise every peer would refuse it at the first call.
- */
-function certificateProblem(cell: CellConfig, localRegions: readonly string[]): string | undefined {
-  let certificate: X509Certificate;
-  let ca: X509Certificate;
-  try {
-    certificate = new X509Certificate(readFileSync(cell.certFile));
-    ca = new X509Certificate(readFileSync(cell.caFile));
-  } catch {
-    return 'GATEWAY_CELL_CERT_FILE / GATEWAY_CELL_CA_FILE: not a PEM certificate';
-  }
-  const named = regionOfCertificate({ subjectaltname: certificate.subjectAltName ?? '' });
-  if (named === undefined || !localRegions.includes(named))
-    return `GATEWAY_CELL_CERT_FILE names cell ${named ?? '(none)'}; this cell serves ${localRegions.join(', ')}`;
-  if (!certificate.checkIssued(ca) || !certificate.verify(ca.publicKey))
-    return 'GATEWAY_CELL_CERT_FILE is not issued by GATEWAY_CELL_CA_FILE';
-  const now = Date.now();
-  if (Date.parse(certificate.validFrom) > now || Date.parse(certificate.validTo) < now)
-    return `GATEWAY_CELL_CERT_FILE is not valid now (valid ${certificate.validFrom} to ${certificate.validTo})`;
-  return undefined;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { connect as tlsConnect } from 'node:tls';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -76,7 +77,9 @@ describe('cells: one gateway per region, forwarding over mutual TLS', () => {
   const protectedValues = [profile.email, profile.phone, profile.birthDate];
 
   before(async () => {
-    cells = await TestCells.start({ env: { GATEWAY_PEER_TIMEOUT_MS: '1500' } });
+    cells = await TestCells.start({
+      env: { GATEWAY_PEER_TIMEOUT_MS: '1500', GATEWAY_CELL_TLS_RELOAD_SECONDS: '1' },
+    });
     usFeed = await cells.token({ service: 'svc:feed', region: 'us-east-1', roles: ['service'] });
     euFeed = await cells.token({ service: 'svc:feed', region: 'eu-central-1', roles: ['service'] });
     // Created through the EU cell: it forwards to a US cell, which homes the subject there.
@@ -421,6 +424,56 @@ describe('cells: one gateway per region, forwarding over mutual TLS', () => {
       if (cursor === null) break;
     }
     assert.deepEqual([...seen].sort(), [...byRegion.values()].sort());
+  });
+
+  it('a renewed cell certificate is served and used without a restart', async () => {
+    const us = cells.cell('us-east-1');
+    const files = cells.tls.get('us-east-1');
+    assert.ok(files !== undefined);
+    const presented = async (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = tlsConnect(
+          {
+            host: '127.0.0.1',
+            port: Number(new URL(us.peerUrl).port),
+            ca: readFileSync(files.caFile),
+            cert: readFileSync(cells.tls.get('eu-central-1')?.certFile ?? ''),
+            key: readFileSync(cells.tls.get('eu-central-1')?.keyFile ?? ''),
+            checkServerIdentity: () => undefined,
+          },
+          () => {
+            resolve(socket.getPeerCertificate().fingerprint256);
+            socket.end();
+          },
+        );
+        socket.on('error', reject);
+      });
+    const before = await presented();
+    // Renewed in place, as cert-manager does: a new key and certificate in the same files.
+    rmSync(files.certFile);
+    rmSync(files.keyFile);
+    await ensureDevCellPki(join(files.caFile, '..'), ['us-east-1']);
+    let after = before;
+    for (let i = 0; i < 40 && after === before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await presented();
+    }
+    assert.notEqual(after, before, 'the peer port still presents the old certificate');
+    // us-east-1 reaches its peers with the new one too, and they with it.
+    const read = await cells.request<RecordBody>(
+      'us-east-1',
+      'GET',
+      recordPath(homed().subjectId, 'profile', 'main'),
+      { token: usFeed },
+    );
+    assert.equal(read.status, 200, read.text);
+    const viaEu = await cells.request<RecordBody>(
+      'eu-central-1',
+      'GET',
+      recordPath(homed().subjectId, 'profile', 'main'),
+      { token: euFeed },
+    );
+    assert.equal(viaEu.status, 200, viaEu.text);
   });
 
   it('a hung peer (frozen, not dead) costs a read its peer timeout, then fails fast; HEAD is forwarded like GET', async () => {

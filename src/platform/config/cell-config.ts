@@ -17,6 +17,7 @@ export const cellEnv = {
   GATEWAY_CELL_CERT_FILE: z.string().min(1).optional(),
   GATEWAY_CELL_KEY_FILE: z.string().min(1).optional(),
   GATEWAY_CELL_CA_FILE: z.string().min(1).optional(),
+  GATEWAY_CELL_TLS_RELOAD_SECONDS: z.coerce.number().min(1).max(3600).default(30),
 };
 
 type CellEnv = z.infer<z.ZodObject<typeof cellEnv>>;
@@ -105,5 +106,6 @@ export function cellConfig(
     caFile: resolvePath(files.GATEWAY_CELL_CA_FILE ?? ''),
     peerTimeoutMs: values.GATEWAY_PEER_TIMEOUT_MS,
     peerConnections: values.GATEWAY_PEER_CONNECTIONS,
+    tlsReloadMs: values.GATEWAY_CELL_TLS_RELOAD_SECONDS * 1000,
   };
 }

@@ -55,6 +55,8 @@ export interface CellConfig {
   readonly peerTimeoutMs: number;
   /** Keep-alive connections per peer. */
   readonly peerConnections: number;
+  /** How often the certificate files are re-read (a renewed certificate is used without a restart). */
+  readonly tlsReloadMs: number;
 }
 
 export type JwksSource =

@@ -129,6 +129,12 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly cellCertificateNotAfter = new Gauge({
+    name: 'gateway_cell_certificate_not_after_seconds',
+    help: 'When the cell certificate in use expires (Unix time); alert well before it (renewals are reloaded without a restart).',
+    registers: [this.registry],
+  });
+
   readonly peerRefused = new Counter({
     name: 'gateway_peer_refused_total',
     help: 'Calls on the peer port refused before any decision, by reason code.',
