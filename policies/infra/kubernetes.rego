@@ -236,6 +236,39 @@ source_name(source) := source.ipBlock.cidr if source.ipBlock.cidr
 
 else := "pods or namespaces of this cluster"
 
+# The public API (8080) of a cell is for its own region's callers: a cell relays callers' tokens,
+# so another region's cell must not be able to reach this cell's API and replay them. A cell's
+# API is therefore never open to every address, and never to another region's cell.
+api_port := 8080
+
+deny contains msg if {
+	input.kind == "NetworkPolicy"
+	input.metadata.annotations["residency/peer-port"]
+	some rule in input.spec.ingress
+	admits_api_port(rule)
+	count(object.get(rule, "from", [])) == 0
+	msg := sprintf("NetworkPolicy %s of %s admits anyone on the API port %v: a cell's API only from its own region's callers (api.clientCidrs)", [input.metadata.name, region, api_port])
+}
+
+deny contains msg if {
+	input.kind == "NetworkPolicy"
+	some rule in input.spec.ingress
+	admits_api_port(rule)
+	some source in rule.from
+	some other, spec in regions
+	other != region
+	net.cidr_intersects(source.ipBlock.cidr, spec.cell_cidr)
+	msg := sprintf("NetworkPolicy %s of %s admits %s on the API port %v, which reaches the %s cell: another region's cell may call only the peer port", [input.metadata.name, region, source.ipBlock.cidr, api_port, other])
+}
+
+admits_api_port(rule) if count(object.get(rule, "ports", [])) == 0
+
+admits_api_port(rule) if {
+	some port in rule.ports
+	object.get(port, "protocol", "TCP") == "TCP"
+	port_covers(port, api_port)
+}
+
 # A cell's certificate names its own region, and no other: peers admit forwarded calls by it.
 deny contains msg if {
 	input.kind == "Certificate"

@@ -204,8 +204,18 @@ test_ingress_on_the_peer_port_from_the_cells_own_network_is_denied if {
 	contains(msg, "admits 10.10.64.0/20 on the peer port")
 }
 
-test_ingress_on_the_public_port_from_anyone_passes if {
-	count(denials(cell_network_policy({}, [], [{"ports": [{"port": 8080, "protocol": "TCP"}]}]))) == 0
+test_ingress_on_the_public_port_from_anyone_is_denied if {
+	some msg in denials(cell_network_policy({"residency/peer-port": "8443"}, [], [{"ports": [{"port": 8080, "protocol": "TCP"}]}]))
+	contains(msg, "admits anyone on the API port 8080")
+}
+
+test_ingress_on_the_public_port_from_the_regions_callers_passes if {
+	count(denials(cell_network_policy({}, [], [{"from": [{"ipBlock": {"cidr": "10.10.0.0/18"}}], "ports": [{"port": 8080, "protocol": "TCP"}]}]))) == 0
+}
+
+test_ingress_on_the_public_port_from_another_regions_cell_is_denied if {
+	some msg in denials(cell_network_policy({}, [], [{"from": [{"ipBlock": {"cidr": "10.30.0.0/16"}}], "ports": [{"port": 8080, "protocol": "TCP"}]}]))
+	contains(msg, "admits 10.30.0.0/16 on the API port 8080, which reaches the eu-central-1 cell")
 }
 
 test_cell_certificate_naming_its_own_region_passes if {

@@ -57,6 +57,10 @@ const FIXTURES: Record<string, { namespace: string; expect: string }> = {
     namespace: 'kubernetes',
     expect: 'reaches the eu-central-1 cell, on 443/TCP',
   },
+  'bad-cell-api-from-peer.yaml': {
+    namespace: 'kubernetes',
+    expect: 'admits 10.30.0.0/16 on the API port 8080, which reaches the eu-central-1 cell',
+  },
   'bad-cell-peer-ingress.yaml': {
     namespace: 'kubernetes',
     expect: 'admits anyone on the peer port 8443',
