@@ -13,7 +13,8 @@ import { Readable } from 'node:stream';
 import { exportRecord } from '../audit-log/audit-log.reader.js';
 import { Ctx } from '../auth/request-context.decorator.js';
 import type { RequestContext } from '../platform/http/request-context.js';
-import { decisionFilter, decisionId, required, time, wholeNumber } from './audit-query.js';
+import { required, time, wholeNumber } from '../platform/http/query-params.js';
+import { decisionFilter, decisionId } from './audit-query.js';
 import { AuditorService, ReceiptPendingError } from './auditor.service.js';
 import { CosignatureRequest, VerifyRequest } from './dto/audit.requests.js';
 
@@ -58,17 +59,34 @@ export class AuditorController {
 
   @Get('export')
   @ApiQuery({ name: 'region', required: true })
-  @ApiQuery({ name: 'since', required: false })
+  @ApiQuery({ name: 'since', required: false, description: 'Same as from (kept for scripts).' })
+  @ApiQuery({ name: 'from', required: false })
+  @ApiQuery({ name: 'to', required: false })
+  @ApiQuery({ name: 'service', required: false })
+  @ApiQuery({ name: 'subject', required: false })
+  @ApiQuery({ name: 'action', required: false })
+  @ApiQuery({ name: 'purpose', required: false })
+  @ApiQuery({ name: 'allowed', required: false })
+  @ApiQuery({ name: 'breakGlass', required: false })
+  @ApiQuery({ name: 'bundleRevision', required: false })
+  @ApiQuery({ name: 'callerJurisdiction', required: false })
   @ApiProduces('application/x-ndjson')
-  @ApiOkResponse({ description: 'application/x-ndjson: one decision-log entry per line.' })
+  @ApiOkResponse({
+    description: 'application/x-ndjson: one decision-log entry per line, filtered as the search.',
+  })
   async export(
     @Ctx() ctx: RequestContext,
-    @Query('region') region: string | undefined,
-    @Query('since') since: string | undefined,
+    @Query() query: Record<string, string | undefined>,
     @Res() reply: FastifyReply,
   ): Promise<void> {
+    const since = time('since', query['since']);
+    const filter = decisionFilter(query);
     // Decided and logged before the first byte, so a refusal is still a problem response.
-    const entries = await this.audit.export(ctx, required('region', region), time('since', since));
+    const entries = await this.audit.export(
+      ctx,
+      required('region', query['region']),
+      filter.from === undefined && since !== undefined ? { ...filter, from: since } : filter,
+    );
     async function* lines(): AsyncGenerator<string> {
       for await (const row of entries) yield `${JSON.stringify(exportRecord(row))}\n`;
     }

@@ -1,0 +1,41 @@
+/** An API error as the gateway sends it (RFC 9457 problem+json with a stable code). */
+export class ApiProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail: string | undefined,
+    readonly reasons: readonly string[] = [],
+  ) {
+    super(`${title} (${code})`);
+  }
+
+  static async from(response: Response): Promise<ApiProblem> {
+    let body: Record<string, unknown> = {};
+    try {
+      body = (await response.json()) as Record<string, unknown>;
+    } catch {
+      // not JSON: keep the status alone
+    }
+    const text = (key: string): string | undefined =>
+      typeof body[key] === 'string' ? body[key] : undefined;
+    const reasons = Array.isArray(body['reasons'])
+      ? body['reasons'].filter((r): r is string => typeof r === 'string')
+      : [];
+    return new ApiProblem(
+      response.status,
+      text('code') ?? `http_${String(response.status)}`,
+      text('title') ?? response.statusText,
+      text('detail'),
+      reasons,
+    );
+  }
+}
+
+export function describe(error: unknown): string {
+  if (error instanceof ApiProblem) {
+    const reasons = error.reasons.length > 0 ? ` Reasons: ${error.reasons.join(', ')}.` : '';
+    return `${error.title} — ${error.code}.${error.detail === undefined ? '' : ` ${error.detail}`}${reasons}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
