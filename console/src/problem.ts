@@ -34,7 +34,10 @@ export class ApiProblem extends Error {
 
 export function describe(error: unknown): string {
   if (error instanceof ApiProblem) {
-    const reasons = error.reasons.length > 0 ? ` Reasons: ${error.reasons.join(', ')}.` : '';
+    const reasons =
+      error.reasons.length > 0 && error.detail === undefined
+        ? ` Reasons: ${error.reasons.join(', ')}.`
+        : '';
     return `${error.title} — ${error.code}.${error.detail === undefined ? '' : ` ${error.detail}`}${reasons}`;
   }
   return error instanceof Error ? error.message : String(error);

@@ -252,10 +252,12 @@ describe('console: auditors and legal reviewers in a real browser', () => {
     const context = await need().browser.newContext();
     const page = await context.newPage();
     await page.goto(need().consoleUrl);
+    await page.getByRole('button', { name: /Sign in with/ }).waitFor();
     const firstRender = await page.evaluate(
       () => performance.getEntriesByName('console-rendered')[0]?.startTime ?? -1,
     );
     await page.keyboard.press('Tab');
+    assert.match(await page.evaluate<string>('document.activeElement.textContent'), /Sign in with/);
     await page.keyboard.press('Enter');
     await page.getByLabel('User').selectOption('auditor-us');
     await page.keyboard.press('Tab');
@@ -273,6 +275,16 @@ describe('console: auditors and legal reviewers in a real browser', () => {
       `console: page weight ${String(raw)} bytes (${String(gzip)} gzipped); first render ${firstRender.toFixed(0)} ms after navigation start\n`,
     );
     assert.ok(firstRender > 0 && firstRender < 3000);
+
+    // The session ends with the access token: the console says so and asks to sign in again.
+    await page.evaluate(`(() => {
+      const session = JSON.parse(sessionStorage.getItem('rg.session'));
+      sessionStorage.setItem('rg.session', JSON.stringify({ ...session, expiresAt: Date.now() + 1500 }));
+    })()`);
+    await page.reload();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await page.getByRole('alert').getByText('Your session has ended').waitFor();
+    await page.getByRole('button', { name: /Sign in with/ }).waitFor();
     await context.close();
   });
 });

@@ -81,7 +81,18 @@ export class DevOidcProvider {
       },
       features: {
         devInteractions: { enabled: false },
-        rpInitiatedLogout: { enabled: true },
+        rpInitiatedLogout: {
+          enabled: true,
+          // The package's default page loads web fonts; this one is self-contained.
+          logoutSource: (ctx: { body: string }, form: string) => {
+            ctx.body = page(
+              'Sign out',
+              `${form}<p>Sign out of the development provider?</p>
+<button type="submit" form="op.logoutForm" value="yes" name="logout" autofocus>Yes, sign me out</button>
+<button type="submit" form="op.logoutForm">No, stay signed in</button>`,
+            );
+          },
+        },
         resourceIndicators: {
           enabled: true,
           defaultResource: () => options.resource,
@@ -172,17 +183,24 @@ async function body(req: IncomingMessage): Promise<string> {
 const escape = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => `&#${String(c.charCodeAt(0))};`);
 
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} (development)</title>
+<style>body{font:16px system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}
+select,button{font:inherit;padding:.5rem;width:100%;margin:.5rem 0}p{color:#555}</style></head>
+<body><main><h1>${title}</h1>${body}</main></body></html>`;
+}
+
 function signInPage(uid: string, users: readonly DevUser[]): string {
   const options = users
     .map((u) => `<option value="${escape(u.id)}">${escape(u.id)} — ${escape(u.name)}</option>`)
     .join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in (development)</title>
-<style>body{font:16px system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}
-select,button{font:inherit;padding:.5rem;width:100%;margin:.5rem 0}p{color:#555}</style></head>
-<body><main><h1>Sign in</h1><p>Development OpenID provider: pick a dev user (no password).
-Never run this provider beyond your machine.</p>
+  return page(
+    'Sign in',
+    `<p>Development OpenID provider: pick a dev user (no password). Never run this provider
+beyond your machine.</p>
 <form method="post" action="/interaction/${escape(uid)}/login">
 <label for="user">User</label><select id="user" name="user" autofocus>${options}</select>
-<button type="submit">Sign in</button></form></main></body></html>`;
+<button type="submit">Sign in</button></form>`,
+  );
 }
