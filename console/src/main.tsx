@@ -207,6 +207,7 @@ async function start(): Promise<void> {
   } catch (error) {
     initialError = error;
   }
+  root.textContent = ''; // the boot message
   render(<App settings={settings} initialError={initialError} />, root);
   performance.mark('console-rendered');
 }

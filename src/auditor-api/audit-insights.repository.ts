@@ -45,7 +45,7 @@ export class AuditInsightsRepository {
     const rows = await manager.query<
       { at: Date; caller_jurisdiction: string; purpose: string; total: string; denied: string }[]
     >(
-      `SELECT date_trunc($1, logged_at) AS at,
+      `SELECT date_trunc($1, logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS at,
               coalesce(caller_jurisdiction, 'unknown') AS caller_jurisdiction,
               coalesce(purpose, 'none') AS purpose,
               count(*)::text AS total,

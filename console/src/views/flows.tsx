@@ -24,6 +24,17 @@ interface Flow {
   readonly byBucket: Map<string, number>;
 }
 
+/** Every bucket start from the answer's `from` to its `to` (empty buckets are bars of 0). */
+function bucketTimes(flows: Flows | undefined, bucket: 'hour' | 'day'): string[] {
+  if (flows === undefined) return [];
+  const step = bucket === 'hour' ? 3_600_000 : 86_400_000;
+  const start = Math.floor(new Date(flows.from).getTime() / step) * step;
+  const end = new Date(flows.to).getTime();
+  const out: string[] = [];
+  for (let t = start; t < end && out.length < 800; t += step) out.push(new Date(t).toISOString());
+  return out;
+}
+
 const COLORS = [
   '#2b6cb0',
   '#c05621',
@@ -61,13 +72,14 @@ export function FlowsView(props: { query: Readonly<Record<string, string>> }) {
         </div>
       </div>
       <Show loaded={loaded} what="flows">
-        {(all) => <FlowChart all={all} />}
+        {(all) => <FlowChart all={all} bucket={bucket} />}
       </Show>
     </section>
   );
 }
 
-function FlowChart(props: { all: readonly Flows[] }) {
+function FlowChart(props: { all: readonly Flows[]; bucket: 'hour' | 'day' }) {
+  const { bucket } = props;
   const flows = new Map<string, Flow>();
   const buckets = new Set<string>();
   for (const region of props.all) {
@@ -89,34 +101,47 @@ function FlowChart(props: { all: readonly Flows[] }) {
     }
   }
   const ordered = [...flows.values()].sort((a, b) => b.total - a.total);
-  const times = [...buckets].sort();
   if (ordered.length === 0) return <p class="muted">No decisions in this period.</p>;
-  const height = 180;
-  const barWidth = Math.max(6, Math.min(28, Math.floor(640 / Math.max(1, times.length))));
+  const times = bucketTimes(props.all[0], bucket);
+  for (const t of buckets) if (!times.includes(t)) times.push(t);
+  times.sort();
+  const [width, height, left, bottom] = [720, 200, 44, 22];
+  const slot = (width - left) / Math.max(1, times.length);
+  const barWidth = Math.max(2, slot - 2);
   const max = Math.max(
     1,
     ...times.map((t) => ordered.reduce((n, f) => n + (f.byBucket.get(t) ?? 0), 0)),
   );
-  const width = times.length * (barWidth + 2) + 40;
+  const label = (iso: string | undefined) =>
+    iso === undefined
+      ? ''
+      : bucket === 'day'
+        ? iso.slice(5, 10)
+        : iso.slice(5, 16).replace('T', ' ');
   return (
     <>
       <figure>
         <svg
           role="img"
           aria-labelledby="flows-chart-title"
-          viewBox={`0 0 ${String(width)} ${String(height + 24)}`}
+          viewBox={`0 0 ${String(width)} ${String(height + bottom)}`}
           class="chart"
         >
           <title id="flows-chart-title">
-            Decisions per bucket, stacked by flow (caller jurisdiction → data jurisdiction, purpose)
+            Decisions per {bucket}, stacked by flow (caller jurisdiction → data jurisdiction,
+            purpose); the table below has the numbers
           </title>
-          <text x="0" y="10" class="axis">
+          <line x1={left - 4} y1={height} x2={width} y2={height} class="grid" />
+          <text x={left - 8} y="12" class="axis" text-anchor="end">
             {max}
+          </text>
+          <text x={left - 8} y={height} class="axis" text-anchor="end">
+            0
           </text>
           {times.map((t, i) => {
             let y = height;
             return (
-              <g key={t} transform={`translate(${String(36 + i * (barWidth + 2))},0)`}>
+              <g key={t} transform={`translate(${(left + i * slot).toFixed(1)},0)`}>
                 {ordered.map((flow, fi) => {
                   const n = flow.byBucket.get(t) ?? 0;
                   if (n === 0) return null;
@@ -131,22 +156,22 @@ function FlowChart(props: { all: readonly Flows[] }) {
                       height={h}
                       fill={COLORS[fi % COLORS.length]}
                     >
-                      <title>{`${t}: ${flow.key}: ${String(n)}`}</title>
+                      <title>{`${label(t)}: ${flow.key}: ${String(n)}`}</title>
                     </rect>
                   );
                 })}
               </g>
             );
           })}
-          <text x="36" y={height + 18} class="axis">
-            {times[0]?.slice(5, 16).replace('T', ' ')}
+          <text x={left} y={height + 16} class="axis">
+            {label(times[0])}
           </text>
-          <text x={width - 4} y={height + 18} class="axis" text-anchor="end">
-            {times.at(-1)?.slice(5, 16).replace('T', ' ')}
+          <text x={width} y={height + 16} class="axis" text-anchor="end">
+            {label(times.at(-1))}
           </text>
         </svg>
         <figcaption class="muted">
-          Times in UTC; each bar is one bucket, stacked by flow.
+          Times in UTC; each bar is one {bucket}, stacked by flow (colours as in the table).
         </figcaption>
       </figure>
       <div class="table-wrap">
