@@ -32,8 +32,22 @@ export class ApiProblem extends Error {
   }
 }
 
+/** What a policy reason means for the person who met it (the code is shown too). */
+const REASONS: Readonly<Record<string, string>> = {
+  two_person_rule:
+    'A legal request needs a second person: neither its opener nor its requester may approve it.',
+  audit_outside_jurisdiction:
+    'This log is about data of another jurisdiction; auditors read the logs of their own.',
+  case_outside_jurisdiction: 'This case belongs to another jurisdiction.',
+  role_required: 'Your role does not allow this.',
+  auditor_role_required: 'Only auditors may do this.',
+  not_approvable: 'Only an open legal request can be approved.',
+};
+
 export function describe(error: unknown): string {
   if (error instanceof ApiProblem) {
+    const known = error.reasons.map((r) => REASONS[r]).filter((t) => t !== undefined);
+    if (known.length > 0) return `${known.join(' ')} (${error.code}: ${error.reasons.join(', ')})`;
     const reasons =
       error.reasons.length > 0 && error.detail === undefined
         ? ` Reasons: ${error.reasons.join(', ')}.`

@@ -131,7 +131,8 @@ describe('console: auditors and legal reviewers in a real browser', () => {
     await card.getByText(`FAILED (altered at leaf ${String(index)})`).waitFor();
     await shot(page, 'log-health-tampered');
 
-    await page.goto(`${need().consoleUrl}#/decisions/${home}/${decisionId}`);
+    await result.getByRole('link', { name: /Open the entry at leaf/ }).click();
+    await page.getByText(decisionId).waitFor();
     const verdict = page.getByTestId('receipt-verdict');
     await verdict.getByText('Receipt NOT verified').waitFor();
     assert.match(await verdict.innerText(), /does not lead to the signed root/);

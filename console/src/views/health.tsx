@@ -138,6 +138,9 @@ function RegionHealth(props: { region: string }) {
                   : ` (at tree size ${String(report.atTreeSize)})`}
               </p>
               {report.detail !== undefined && <p>{report.detail}</p>}
+              {report.firstBadIndex !== undefined && (
+                <LeafLink region={props.region} index={report.firstBadIndex} />
+              )}
             </>
           )}
           {report.cannotRuleOut !== undefined && (
@@ -149,5 +152,28 @@ function RegionHealth(props: { region: string }) {
         </div>
       )}
     </article>
+  );
+}
+
+/** The decision stored at a leaf index (as the store has it now), to open it. */
+function LeafLink(props: { region: string; index: number }) {
+  const { api } = useConsole();
+  const [found] = useLoad(`${props.region}/${String(props.index)}`, () =>
+    api.get<{ entries: { entry: { decision_id?: string } }[] }>('/v1/audit/entries', {
+      region: props.region,
+      start: String(props.index),
+      count: '1',
+    }),
+  );
+  if (found.state !== 'done') return null;
+  const id = found.value.entries[0]?.entry.decision_id;
+  return id === undefined ? (
+    <p>The store has no entry at leaf {props.index}.</p>
+  ) : (
+    <p>
+      <a href={href(['decisions', props.region, id])}>
+        Open the entry at leaf {props.index} and check its receipt
+      </a>
+    </p>
   );
 }

@@ -80,7 +80,8 @@ function OpenRequest(props: { onOpened: () => void }) {
   const [opened, setOpened] = useState<string | null>(null);
   const submit = async (event: Event) => {
     event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const element = event.currentTarget as HTMLFormElement;
+    const form = new FormData(element);
     const field = (name: string) => {
       const value = form.get(name);
       return typeof value === 'string' ? value.trim() : '';
@@ -97,7 +98,7 @@ function OpenRequest(props: { onOpened: () => void }) {
         ...(field('reference') === '' ? {} : { reference: field('reference') }),
       });
       setOpened(created.id);
-      (event.currentTarget as HTMLFormElement | null)?.reset();
+      element.reset();
       props.onOpened();
     } catch (failure) {
       setError(failure);
