@@ -26,6 +26,27 @@ export class Api {
     return (await response.json()) as T;
   }
 
+  /** A POST answered with JSON lines, each handed to `onLine` as it arrives. */
+  async postLines(path: string, body: unknown, onLine: (line: unknown) => void): Promise<void> {
+    const response = await this.send('POST', path, body);
+    const reader = response.body?.getReader();
+    if (reader === undefined) return;
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      buffered += decoder.decode(value, { stream: !done });
+      let end = buffered.indexOf('\n');
+      while (end >= 0) {
+        const line = buffered.slice(0, end).trim();
+        buffered = buffered.slice(end + 1);
+        if (line !== '') onLine(JSON.parse(line));
+        end = buffered.indexOf('\n');
+      }
+      if (done) return;
+    }
+  }
+
   async blob(path: string, query: Record<string, string | undefined>): Promise<Blob> {
     return (await this.send('GET', withQuery(path, query))).blob();
   }

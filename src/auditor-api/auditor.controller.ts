@@ -1,4 +1,15 @@
-import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Logger,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -9,10 +20,11 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { exportRecord } from '../audit-log/audit-log.reader.js';
 import { Ctx } from '../auth/request-context.decorator.js';
 import type { RequestContext } from '../platform/http/request-context.js';
+import { describeError } from '../platform/logging/describe-error.js';
 import { required, time, wholeNumber } from '../platform/http/query-params.js';
 import { decisionFilter, decisionId } from './audit-query.js';
 import { AuditorService, ReceiptPendingError } from './auditor.service.js';
@@ -22,6 +34,8 @@ import { CosignatureRequest, VerifyRequest } from './dto/audit.requests.js';
 @ApiBearerAuth()
 @Controller('v1/audit')
 export class AuditorController {
+  private readonly logger = new Logger('Audit');
+
   constructor(private readonly audit: AuditorService) {}
 
   @Get('decisions')
@@ -112,6 +126,43 @@ export class AuditorController {
   async verifyWith(@Ctx() ctx: RequestContext, @Body() body: VerifyRequest): Promise<unknown> {
     const outside = (body.checkpoints ?? []).map((note) => ({ note, source: 'given' }));
     return this.audit.verify(ctx, body.region, outside);
+  }
+
+  @Post('verify/progress')
+  @HttpCode(200)
+  @ApiProduces('application/x-ndjson')
+  @ApiOkResponse({
+    description:
+      'application/x-ndjson: `{"checked", "total"}` lines while the leaves are walked, then `{"report"}` (the verification report); a stream that ends without a report failed.',
+  })
+  async verifyWithProgress(
+    @Ctx() ctx: RequestContext,
+    @Body() body: VerifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const outside = (body.checkpoints ?? []).map((note) => ({ note, source: 'given' }));
+    // Decided and logged before the first byte, so a refusal is still a problem response.
+    const run = await this.audit.verifyWithProgress(ctx, body.region, outside);
+    const lines = new PassThrough();
+    void reply.status(200).type('application/x-ndjson').send(lines);
+    let sentAt = 0;
+    try {
+      const report = await run((checked, total) => {
+        const now = Date.now();
+        if (now - sentAt < 100) return;
+        sentAt = now;
+        lines.write(`${JSON.stringify({ checked, total })}\n`);
+      });
+      lines.end(`${JSON.stringify({ report })}\n`);
+    } catch (error) {
+      // Past the headers a problem response is impossible: the stream breaks off, reportless.
+      this.logger.error({
+        message: 'a verification with progress failed after it started',
+        region: body.region,
+        error: describeError(error),
+      });
+      lines.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   @Get('checkpoint')

@@ -91,14 +91,35 @@ export class AuditorService {
     outside: readonly OutsideCheckpoint[],
   ): Promise<LogVerification> {
     // This call's own entry is logged with the work, after the walk: it is not in what it verifies.
-    return this.audited(ctx, region, async () => {
-      const report = await this.log.verify(region, outside);
-      // Kept for log health (the console shows the last full verification and its outcome).
-      await this.router.transaction(region, (m) =>
-        this.insights.recordVerification(m, ctx.caller.service, report),
-      );
-      return report;
-    });
+    return this.audited(ctx, region, () => this.verifyAndRecord(ctx, region, outside));
+  }
+
+  /**
+   * The same verification, for a caller that shows progress: decided and logged first (so a
+   * refusal is still a problem response), then walked by the returned function, which reports
+   * each page of leaves checked.
+   */
+  async verifyWithProgress(
+    ctx: RequestContext,
+    region: string,
+    outside: readonly OutsideCheckpoint[],
+  ): Promise<(onProgress: (checked: number, total: number) => void) => Promise<LogVerification>> {
+    await this.audited(ctx, region, () => Promise.resolve());
+    return (onProgress) => this.verifyAndRecord(ctx, region, outside, onProgress);
+  }
+
+  private async verifyAndRecord(
+    ctx: RequestContext,
+    region: string,
+    outside: readonly OutsideCheckpoint[],
+    onProgress?: (checked: number, total: number) => void,
+  ): Promise<LogVerification> {
+    const report = await this.log.verify(region, outside, onProgress);
+    // Kept for log health (the console shows the last full verification and its outcome).
+    await this.router.transaction(region, (m) =>
+      this.insights.recordVerification(m, ctx.caller.service, report),
+    );
+    return report;
   }
 
   async checkpoint(ctx: RequestContext, region: string): Promise<RegionCheckpoint> {

@@ -109,6 +109,7 @@ export const FORWARDED_ROUTES: Readonly<Record<string, RegionLocator>> = {
   'GET /v1/audit/export': byRegionQuery,
   'GET /v1/audit/verify': byRegionQuery,
   'POST /v1/audit/verify': byRegionBody,
+  'POST /v1/audit/verify/progress': byRegionBody,
   'GET /v1/audit/checkpoint': byRegionQuery,
   'GET /v1/audit/checkpoints': byRegionQuery,
   'GET /v1/audit/entries': byRegionQuery,

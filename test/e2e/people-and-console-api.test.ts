@@ -231,11 +231,30 @@ describe('people and the console API', () => {
 
   it('log health shows the checkpoint, the backlog and the last full verification', async () => {
     const auditor = await people.token({ sub: 'auditor-us', roles: ['auditor'], region: home });
-    const verify = await gateway.request<{ ok: boolean }>('POST', '/v1/audit/verify', {
-      token: auditor,
+    // With progress: JSON lines while the leaves are walked, then the report.
+    const response = await fetch(`${gateway.url}/v1/audit/verify/progress`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${auditor}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ region: home }),
+    });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^application\/x-ndjson/);
+    const lines = (await response.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { report?: { ok: boolean; treeSize: number } });
+    const report = lines.at(-1)?.report;
+    assert.equal(report?.ok, true);
+    const euAuditor = await people.token({
+      sub: 'auditor-eu',
+      roles: ['auditor'],
+      region: 'eu-central-1',
+    });
+    const refused = await gateway.request<Problem>('POST', '/v1/audit/verify/progress', {
+      token: euAuditor,
       body: { region: home },
     });
-    assert.equal(verify.body.ok, true, verify.text);
+    assert.equal(refused.status, 403, 'refused before the first byte, as a problem');
     const health = await gateway.request<{
       treeSize: number;
       lastVerification: { ok: boolean; by: string; treeSize: number } | null;
@@ -244,6 +263,7 @@ describe('people and the console API', () => {
     assert.ok(health.body.treeSize > 0);
     assert.equal(health.body.lastVerification?.ok, true);
     assert.equal(health.body.lastVerification.by, 'user:auditor-us');
+    assert.equal(health.body.lastVerification.treeSize, report.treeSize);
   });
 
   it('flows count decisions by caller jurisdiction and purpose, with denials', async () => {

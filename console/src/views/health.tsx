@@ -53,20 +53,38 @@ function RegionHealth(props: { region: string }) {
   const [health, reload] = useLoad(props.region, () =>
     api.get<LogHealth>('/v1/audit/health', { region: props.region }),
   );
-  const [running, setRunning] = useState<number | null>(null);
+  const [running, setRunning] = useState<{
+    seconds: number;
+    checked: number;
+    total: number;
+  } | null>(null);
   const [report, setReport] = useState<Verification | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   const verify = async () => {
     const started = Date.now();
-    setRunning(0);
+    let progress = { seconds: 0, checked: 0, total: 0 };
+    setRunning(progress);
     setReport(null);
     setError(null);
     const timer = setInterval(() => {
-      setRunning(Math.round((Date.now() - started) / 1000));
+      progress = { ...progress, seconds: Math.round((Date.now() - started) / 1000) };
+      setRunning(progress);
     }, 500);
     try {
-      setReport(await api.post<Verification>('/v1/audit/verify', { region: props.region }));
+      // Set by the callback; a holder, since TypeScript does not follow assignments in callbacks.
+      const final: { report: Verification | null } = { report: null };
+      await api.postLines('/v1/audit/verify/progress', { region: props.region }, (line) => {
+        const value = line as { checked?: number; total?: number; report?: Verification };
+        if (value.report !== undefined) final.report = value.report;
+        else if (value.checked !== undefined && value.total !== undefined) {
+          progress = { ...progress, checked: value.checked, total: value.total };
+          setRunning(progress);
+        }
+      });
+      if (final.report === null)
+        throw new Error('The verification broke off before its report; run it again.');
+      setReport(final.report);
       reload();
     } catch (failure) {
       setError(failure);
@@ -113,8 +131,14 @@ function RegionHealth(props: { region: string }) {
       </button>
       {running !== null && (
         <p role="status">
-          <progress aria-label={`Verifying ${props.region}`} /> Recomputing every leaf, the tree and
-          the checkpoints… {running} s
+          <progress
+            aria-label={`Verifying ${props.region}`}
+            {...(running.total > 0 ? { value: running.checked, max: running.total } : {})}
+          />{' '}
+          {running.total > 0
+            ? `${String(running.checked)} of ${String(running.total)} leaves checked`
+            : 'Recomputing every leaf, the tree and the checkpoints…'}{' '}
+          ({running.seconds} s)
         </p>
       )}
       {error !== null && <ErrorNote error={error} />}
