@@ -5,6 +5,10 @@
 //
 //   node scripts/build.mjs            build if stale (what npm start, npm test and the CLI do)
 //   node scripts/build.mjs --force    build even if nothing changed
+//
+// The console (console/, Preact + TypeScript) is bundled with esbuild into dist/console, with
+// gzipped copies the gateway serves; it has its own fingerprint, so a gateway-only change does
+// not rebundle it (its type check is `npm run typecheck`).
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -18,6 +22,7 @@ import {
 import { spawnSync } from 'node:child_process';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -103,7 +108,61 @@ function isAlive(pid) {
   }
 }
 
+const CONSOLE_DIR = join(root, 'console');
+const CONSOLE_DIST = join(dist, 'console');
+const CONSOLE_STAMP = join(CONSOLE_DIST, '.build-stamp');
+
+function consoleFiles() {
+  return readdirSync(CONSOLE_DIR, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && /\.(tsx?|html|css|json)$/.test(entry.name))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+/** Bundles the console when its sources (or the lock file) changed. */
+async function buildConsole(force) {
+  if (!existsSync(CONSOLE_DIR)) return;
+  const files = consoleFiles();
+  const hash = createHash('sha256');
+  for (const file of [...files, join(root, 'package-lock.json')]) {
+    hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  const wanted = hash.digest('hex');
+  const current = existsSync(CONSOLE_STAMP) ? readFileSync(CONSOLE_STAMP, 'utf8').trim() : '';
+  if (!force && current === wanted) return;
+  const started = Date.now();
+  const { build } = await import('esbuild');
+  mkdirSync(CONSOLE_DIST, { recursive: true });
+  const common = { bundle: true, minify: true, legalComments: 'none', logLevel: 'warning' };
+  await build({
+    ...common,
+    entryPoints: [join(CONSOLE_DIR, 'src', 'main.tsx')],
+    outfile: join(CONSOLE_DIST, 'app.js'),
+    format: 'esm',
+    target: 'es2022',
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+  });
+  await build({
+    ...common,
+    entryPoints: [join(CONSOLE_DIR, 'console.css')],
+    outfile: join(CONSOLE_DIST, 'console.css'),
+  });
+  writeFileSync(join(CONSOLE_DIST, 'index.html'), readFileSync(join(CONSOLE_DIR, 'index.html')));
+  let gzipped = 0;
+  for (const name of ['index.html', 'app.js', 'console.css']) {
+    const gz = gzipSync(readFileSync(join(CONSOLE_DIST, name)), { level: 9 });
+    writeFileSync(join(CONSOLE_DIST, `${name}.gz`), gz);
+    gzipped += gz.length;
+  }
+  writeFileSync(CONSOLE_STAMP, `${wanted}\n`);
+  process.stderr.write(
+    `console bundled in ${((Date.now() - started) / 1000).toFixed(1)} s (${gzipped} bytes gzipped)\n`,
+  );
+}
+
 const force = process.argv.includes('--force');
+await buildConsole(force);
 let files = sources();
 let wanted = fingerprint(files);
 const current = () => (existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : '');

@@ -5,6 +5,7 @@ import type { DestinationStream } from 'pino';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { AppModule } from './app.module.js';
 import { PeerClient } from './cells/peer-client.js';
+import { redirectConsoleSlash } from './console/console-assets.js';
 import { identifyPeerCalls } from './cells/peer-inbound.js';
 import { PeerListener } from './cells/peer-listener.js';
 import { forwardToPeers } from './cells/region-forwarding.js';
@@ -103,6 +104,7 @@ export async function createGatewayApp(
     });
   }
 
+  redirectConsoleSlash(fastify);
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
     jsonDocumentUrl: 'openapi.json',
     yamlDocumentUrl: 'openapi.yaml',

@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { CellsModule } from './cells/cells.module.js';
 import { CasesApiModule } from './cases-api/cases-api.module.js';
 import { CasesModule } from './cases/cases.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { ErasureModule } from './erasure/erasure.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
@@ -54,6 +55,7 @@ export class AppModule {
         AuditorApiModule,
         QueryModule,
         HealthModule,
+        ConsoleModule,
       ],
     };
   }

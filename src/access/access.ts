@@ -17,8 +17,10 @@ export type AccessAction =
   | 'case.read'
   | 'case.approve'
   | 'case.close'
+  | 'case.list'
   | 'audit.read'
   | 'audit.cosign'
+  | 'audit.review'
   | 'policy.read';
 
 /**

@@ -1,4 +1,15 @@
-import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Logger,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -9,11 +20,13 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { exportRecord } from '../audit-log/audit-log.reader.js';
 import { Ctx } from '../auth/request-context.decorator.js';
 import type { RequestContext } from '../platform/http/request-context.js';
-import { decisionFilter, decisionId, required, time, wholeNumber } from './audit-query.js';
+import { describeError } from '../platform/logging/describe-error.js';
+import { required, time, wholeNumber } from '../platform/http/query-params.js';
+import { decisionFilter, decisionId } from './audit-query.js';
 import { AuditorService, ReceiptPendingError } from './auditor.service.js';
 import { CosignatureRequest, VerifyRequest } from './dto/audit.requests.js';
 
@@ -21,6 +34,8 @@ import { CosignatureRequest, VerifyRequest } from './dto/audit.requests.js';
 @ApiBearerAuth()
 @Controller('v1/audit')
 export class AuditorController {
+  private readonly logger = new Logger('Audit');
+
   constructor(private readonly audit: AuditorService) {}
 
   @Get('decisions')
@@ -58,17 +73,34 @@ export class AuditorController {
 
   @Get('export')
   @ApiQuery({ name: 'region', required: true })
-  @ApiQuery({ name: 'since', required: false })
+  @ApiQuery({ name: 'since', required: false, description: 'Same as from (kept for scripts).' })
+  @ApiQuery({ name: 'from', required: false })
+  @ApiQuery({ name: 'to', required: false })
+  @ApiQuery({ name: 'service', required: false })
+  @ApiQuery({ name: 'subject', required: false })
+  @ApiQuery({ name: 'action', required: false })
+  @ApiQuery({ name: 'purpose', required: false })
+  @ApiQuery({ name: 'allowed', required: false })
+  @ApiQuery({ name: 'breakGlass', required: false })
+  @ApiQuery({ name: 'bundleRevision', required: false })
+  @ApiQuery({ name: 'callerJurisdiction', required: false })
   @ApiProduces('application/x-ndjson')
-  @ApiOkResponse({ description: 'application/x-ndjson: one decision-log entry per line.' })
+  @ApiOkResponse({
+    description: 'application/x-ndjson: one decision-log entry per line, filtered as the search.',
+  })
   async export(
     @Ctx() ctx: RequestContext,
-    @Query('region') region: string | undefined,
-    @Query('since') since: string | undefined,
+    @Query() query: Record<string, string | undefined>,
     @Res() reply: FastifyReply,
   ): Promise<void> {
+    const since = time('since', query['since']);
+    const filter = decisionFilter(query);
     // Decided and logged before the first byte, so a refusal is still a problem response.
-    const entries = await this.audit.export(ctx, required('region', region), time('since', since));
+    const entries = await this.audit.export(
+      ctx,
+      required('region', query['region']),
+      filter.from === undefined && since !== undefined ? { ...filter, from: since } : filter,
+    );
     async function* lines(): AsyncGenerator<string> {
       for await (const row of entries) yield `${JSON.stringify(exportRecord(row))}\n`;
     }
@@ -94,6 +126,43 @@ export class AuditorController {
   async verifyWith(@Ctx() ctx: RequestContext, @Body() body: VerifyRequest): Promise<unknown> {
     const outside = (body.checkpoints ?? []).map((note) => ({ note, source: 'given' }));
     return this.audit.verify(ctx, body.region, outside);
+  }
+
+  @Post('verify/progress')
+  @HttpCode(200)
+  @ApiProduces('application/x-ndjson')
+  @ApiOkResponse({
+    description:
+      'application/x-ndjson: `{"checked", "total"}` lines while the leaves are walked, then `{"report"}` (the verification report); a stream that ends without a report failed.',
+  })
+  async verifyWithProgress(
+    @Ctx() ctx: RequestContext,
+    @Body() body: VerifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const outside = (body.checkpoints ?? []).map((note) => ({ note, source: 'given' }));
+    // Decided and logged before the first byte, so a refusal is still a problem response.
+    const run = await this.audit.verifyWithProgress(ctx, body.region, outside);
+    const lines = new PassThrough();
+    void reply.status(200).type('application/x-ndjson').send(lines);
+    let sentAt = 0;
+    try {
+      const report = await run((checked, total) => {
+        const now = Date.now();
+        if (now - sentAt < 100) return;
+        sentAt = now;
+        lines.write(`${JSON.stringify({ checked, total })}\n`);
+      });
+      lines.end(`${JSON.stringify({ report })}\n`);
+    } catch (error) {
+      // Past the headers a problem response is impossible: the stream breaks off, reportless.
+      this.logger.error({
+        message: 'a verification with progress failed after it started',
+        region: body.region,
+        error: describeError(error),
+      });
+      lines.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   @Get('checkpoint')

@@ -18,6 +18,7 @@ import {
 } from '../platform/errors/domain-error.js';
 import type { RequestContext } from '../platform/http/request-context.js';
 import { RegionRouter } from '../regions/region-router.js';
+import { AuditInsightsRepository } from './audit-insights.repository.js';
 
 export interface RegionCheckpoint {
   readonly region: string;
@@ -58,6 +59,8 @@ export class AuditorService {
     private readonly store: LogStore,
   ) {}
 
+  private readonly insights = new AuditInsightsRepository();
+
   async decisions(
     ctx: RequestContext,
     region: string,
@@ -72,17 +75,14 @@ export class AuditorService {
     return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
   }
 
-  /** The region's log from `since`, entry by entry (the access is logged before it starts). */
+  /** The region's log entries matching `filter`, entry by entry (the access is logged first). */
   async export(
     ctx: RequestContext,
     region: string,
-    since: Date | undefined,
+    filter: DecisionFilter,
   ): Promise<AsyncGenerator<LoggedDecision>> {
     await this.audited(ctx, region, () => Promise.resolve());
-    return streamDecisions(
-      (work) => this.router.read(region, work),
-      since === undefined ? {} : { from: since },
-    );
+    return streamDecisions((work) => this.router.read(region, work), filter);
   }
 
   async verify(
@@ -91,7 +91,35 @@ export class AuditorService {
     outside: readonly OutsideCheckpoint[],
   ): Promise<LogVerification> {
     // This call's own entry is logged with the work, after the walk: it is not in what it verifies.
-    return this.audited(ctx, region, () => this.log.verify(region, outside));
+    return this.audited(ctx, region, () => this.verifyAndRecord(ctx, region, outside));
+  }
+
+  /**
+   * The same verification, for a caller that shows progress: decided and logged first (so a
+   * refusal is still a problem response), then walked by the returned function, which reports
+   * each page of leaves checked.
+   */
+  async verifyWithProgress(
+    ctx: RequestContext,
+    region: string,
+    outside: readonly OutsideCheckpoint[],
+  ): Promise<(onProgress: (checked: number, total: number) => void) => Promise<LogVerification>> {
+    await this.audited(ctx, region, () => Promise.resolve());
+    return (onProgress) => this.verifyAndRecord(ctx, region, outside, onProgress);
+  }
+
+  private async verifyAndRecord(
+    ctx: RequestContext,
+    region: string,
+    outside: readonly OutsideCheckpoint[],
+    onProgress?: (checked: number, total: number) => void,
+  ): Promise<LogVerification> {
+    const report = await this.log.verify(region, outside, onProgress);
+    // Kept for log health (the console shows the last full verification and its outcome).
+    await this.router.transaction(region, (m) =>
+      this.insights.recordVerification(m, ctx.caller.service, report),
+    );
+    return report;
   }
 
   async checkpoint(ctx: RequestContext, region: string): Promise<RegionCheckpoint> {

@@ -15,13 +15,24 @@ import { loadVerificationKeys } from './verification-keys.js';
       provide: ServiceTokenVerifier,
       inject: [GATEWAY_CONFIG, RegionTopology],
       useFactory: (config: GatewayConfig, topology: RegionTopology) =>
-        new ServiceTokenVerifier(loadVerificationKeys(config.auth.jwks), topology, {
-          audience: config.auth.audience,
-          issuer: config.auth.issuer,
-          clockToleranceSeconds: config.auth.clockToleranceSeconds,
-          maxLifetimeSeconds: config.auth.maxLifetimeSeconds,
-          maxRoles: config.auth.maxRoles,
-        }),
+        new ServiceTokenVerifier(
+          loadVerificationKeys(config.auth.jwks),
+          topology,
+          {
+            audience: config.auth.audience,
+            issuer: config.auth.issuer,
+            clockToleranceSeconds: config.auth.clockToleranceSeconds,
+            maxLifetimeSeconds: config.auth.maxLifetimeSeconds,
+            maxRoles: config.auth.maxRoles,
+          },
+          config.auth.people === undefined
+            ? undefined
+            : {
+                keys: loadVerificationKeys({ kind: 'url', url: config.auth.people.jwksUrl }),
+                issuer: config.auth.people.issuer,
+                audience: config.auth.people.audience,
+              },
+        ),
     },
     { provide: APP_GUARD, useClass: ServiceAuthGuard },
   ],

@@ -15,7 +15,9 @@ export type AuthenticationFailure =
   | 'token_claims_invalid'
   | 'token_roles_too_many'
   | 'token_roles_conflict'
-  | 'token_region_unknown';
+  | 'token_region_unknown'
+  | 'token_roles_not_for_people'
+  | 'token_type_invalid';
 
 const DETAILS: Record<AuthenticationFailure, string> = {
   token_missing: 'Send Authorization: Bearer <service token>.',
@@ -35,6 +37,10 @@ const DETAILS: Record<AuthenticationFailure, string> = {
   token_roles_conflict:
     'The auditor role is never combined with another role (separation of duties).',
   token_region_unknown: 'The token names a region this gateway does not know.',
+  token_roles_not_for_people:
+    'A token from the people’s OpenID provider may carry only the auditor, legal and privacy roles.',
+  token_type_invalid:
+    'A person’s token must be an OAuth access token (typ at+jwt), not an ID token.',
 };
 
 export class AuthenticationError extends DomainError {

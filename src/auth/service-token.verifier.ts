@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { LRUCache } from 'lru-cache';
 import { PRINTABLE_ASCII } from '../platform/config/gateway-config.js';
 import type { Caller } from '../platform/http/request-context.js';
@@ -21,6 +27,22 @@ export interface VerifierOptions {
   readonly maxLifetimeSeconds: number;
   readonly maxRoles: number;
 }
+
+/**
+ * The OpenID provider people sign in with. Its access tokens (RFC 9068 `at+jwt`) are accepted
+ * beside service tokens, for the roles people hold only.
+ */
+export interface PeopleTokenOptions {
+  readonly keys: JWTVerifyGetKey;
+  readonly issuer: string;
+  readonly audience: string;
+}
+
+/** Roles a person may hold; a token from the people's provider naming any other is refused. */
+export const PEOPLE_ROLES: readonly string[] = ['auditor', 'legal', 'privacy'];
+
+/** A person acts as `user:<sub>` (policy's `caller.service`), never as a service's name. */
+export const PERSON_PREFIX = 'user:';
 
 /** Identifiers a token binds: printable ASCII (no spaces), bounded, so they are safe to log. */
 export const MAX_SERVICE_LENGTH = 128;
@@ -58,6 +80,7 @@ export class ServiceTokenVerifier {
     private readonly keys: JWTVerifyGetKey,
     private readonly topology: RegionTopology,
     private readonly options: VerifierOptions,
+    private readonly people?: PeopleTokenOptions,
   ) {}
 
   async verify(authorization: string | undefined): Promise<Caller> {
@@ -70,8 +93,9 @@ export class ServiceTokenVerifier {
     const cached = this.verified.get(cacheKey);
     if (cached !== undefined && Date.now() < cached.expiresAt) return cached.caller;
     this.checkAlgorithm(token);
-    const payload = await this.verifySignatureAndClaims(token);
-    const caller = this.toCaller(payload);
+    const person = this.people !== undefined && unverifiedIssuer(token) === this.people.issuer;
+    const payload = await this.verifySignatureAndClaims(token, person ? this.people : undefined);
+    const caller = this.toCaller(payload, person);
     if (typeof payload.exp === 'number') {
       this.verified.set(cacheKey, { caller, expiresAt: payload.exp * 1000 });
     }
@@ -90,13 +114,19 @@ export class ServiceTokenVerifier {
     }
   }
 
-  private async verifySignatureAndClaims(token: string): Promise<JWTPayload> {
+  /** The issuer decides the keys and audience; the claim is trusted only once they verify it. */
+  private async verifySignatureAndClaims(
+    token: string,
+    people: PeopleTokenOptions | undefined,
+  ): Promise<JWTPayload> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.keys, {
+      ({ payload } = await jwtVerify(token, people?.keys ?? this.keys, {
         algorithms: [...ACCEPTED_ALGORITHMS],
-        audience: this.options.audience,
-        issuer: this.options.issuer,
+        audience: people?.audience ?? this.options.audience,
+        issuer: people?.issuer ?? this.options.issuer,
+        // An ID token is not an access token (RFC 9068 §4).
+        ...(people === undefined ? {} : { typ: 'at+jwt' }),
         requiredClaims: ['exp', 'sub', 'iat'],
         // Also refuses an `iat` in the future (a token dated ahead to live longer).
         maxTokenAge: this.options.maxLifetimeSeconds,
@@ -116,7 +146,7 @@ export class ServiceTokenVerifier {
     return payload;
   }
 
-  private toCaller(payload: JWTPayload): Caller {
+  private toCaller(payload: JWTPayload, person: boolean): Caller {
     const { sub, region, roles } = payload as JWTPayload & { region?: unknown; roles?: unknown };
     if (
       !identifier(sub, MAX_SERVICE_LENGTH) ||
@@ -129,17 +159,32 @@ export class ServiceTokenVerifier {
       throw new AuthenticationError('token_claims_invalid');
     }
     if (roles.length > this.options.maxRoles) throw new AuthenticationError('token_roles_too_many');
+    if (person && !roles.every((role) => PEOPLE_ROLES.includes(role))) {
+      throw new AuthenticationError('token_roles_not_for_people');
+    }
+    const service = person ? `${PERSON_PREFIX}${sub}` : sub;
+    if (!person && sub.startsWith(PERSON_PREFIX))
+      throw new AuthenticationError('token_claims_invalid');
+    if (service.length > MAX_SERVICE_LENGTH) throw new AuthenticationError('token_claims_invalid');
     if (roles.includes(AUDITOR_ROLE) && roles.length > 1) {
       throw new AuthenticationError('token_roles_conflict');
     }
     const home = this.topology.find(region);
     if (home === undefined) throw new AuthenticationError('token_region_unknown');
     return {
-      service: sub,
+      service,
       region: home.id,
       jurisdiction: home.jurisdiction,
       roles,
     };
+  }
+}
+
+function unverifiedIssuer(token: string): unknown {
+  try {
+    return decodeJwt(token).iss;
+  } catch {
+    throw new AuthenticationError('token_malformed');
   }
 }
 
@@ -159,6 +204,7 @@ function mapJoseError(error: unknown): Error {
       const claim = (error as { claim?: unknown }).claim;
       if (claim === 'aud') return new AuthenticationError('token_audience_invalid');
       if (claim === 'iss') return new AuthenticationError('token_issuer_invalid');
+      if (claim === 'typ') return new AuthenticationError('token_type_invalid');
       if (claim === 'nbf') return new AuthenticationError('token_not_yet_valid');
       // An `iat` in the future (a missing or ill-typed one is simply invalid).
       if (claim === 'iat' && (error as { reason?: unknown }).reason === 'check_failed')

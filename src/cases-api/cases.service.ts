@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccessGate } from '../access/access-gate.js';
-import type { Case, CaseKind } from '../cases/case.js';
+import type { Case, CaseKind, CaseStatus } from '../cases/case.js';
 import {
   CaseChangedError,
   CaseNotFoundError,
@@ -106,6 +106,23 @@ export class CasesService {
       },
     });
     return { found, region };
+  }
+
+  /** A region's legal requests, for the legal reviewers of its jurisdiction. */
+  async listLegalRequests(
+    ctx: RequestContext,
+    region: string,
+    status: CaseStatus | undefined,
+    limit: number,
+  ): Promise<Case[]> {
+    this.router.route(region);
+    return this.gate.run(ctx, {
+      action: 'case.list',
+      region,
+      purpose: 'none',
+      mode: 'read',
+      work: (manager) => this.cases.listLegalRequests(manager, status, limit),
+    });
   }
 
   async approve(ctx: RequestContext, caseId: string): Promise<{ found: Case; region: string }> {

@@ -74,6 +74,20 @@ export class CasesRepository {
     return toCase(row);
   }
 
+  /** Legal requests of this store, newest first (the reviewers' queue). */
+  async listLegalRequests(
+    manager: EntityManager,
+    status: CaseStatus | undefined,
+    limit: number,
+  ): Promise<Case[]> {
+    const rows = await manager.query<Row[]>(
+      `SELECT ${COLUMNS} FROM cases WHERE kind = 'legal-request' AND ($1::text IS NULL OR status = $1)
+       ORDER BY opened_at DESC, id LIMIT $2`,
+      [status ?? null, limit],
+    );
+    return rows.map(toCase);
+  }
+
   async find(manager: EntityManager, id: string, lock = false): Promise<Case | undefined> {
     const rows = await manager.query<Row[]>(
       `SELECT ${COLUMNS} FROM cases WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,

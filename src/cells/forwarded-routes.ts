@@ -101,6 +101,7 @@ export const FORWARDED_ROUTES: Readonly<Record<string, RegionLocator>> = {
   'DELETE /v1/subjects/:subjectId/records/:collection/:recordId': bySubject,
   'GET /v1/subjects/:subjectId/records/:collection': bySubject,
   'POST /v1/cases': byCaseSubjects,
+  'GET /v1/cases': byRegionQuery,
   'GET /v1/cases/:caseId': byCase,
   'POST /v1/cases/:caseId/approve': byCase,
   'POST /v1/cases/:caseId/close': byCase,
@@ -108,6 +109,7 @@ export const FORWARDED_ROUTES: Readonly<Record<string, RegionLocator>> = {
   'GET /v1/audit/export': byRegionQuery,
   'GET /v1/audit/verify': byRegionQuery,
   'POST /v1/audit/verify': byRegionBody,
+  'POST /v1/audit/verify/progress': byRegionBody,
   'GET /v1/audit/checkpoint': byRegionQuery,
   'GET /v1/audit/checkpoints': byRegionQuery,
   'GET /v1/audit/entries': byRegionQuery,
@@ -115,11 +117,19 @@ export const FORWARDED_ROUTES: Readonly<Record<string, RegionLocator>> = {
   'GET /v1/audit/proofs/consistency': byRegionQuery,
   'GET /v1/audit/receipts/:decisionId': byRegionQuery,
   'POST /v1/audit/cosignatures': byRegionBody,
+  'GET /v1/audit/health': byRegionQuery,
+  'GET /v1/audit/flows': byRegionQuery,
+  'GET /v1/audit/reviews': byRegionQuery,
+  'POST /v1/audit/reviews': byRegionBody,
 };
 
 /** Routes answered by the process that receives them, whatever regions it serves. */
 export const SERVED_LOCALLY: readonly string[] = [
   'GET /v1/policy',
+  // The console's page and settings: the same in every cell.
+  'GET /console',
+  'GET /console/config.json',
+  'GET /console/:file',
   'POST /v1/query',
   'POST /v1/query/parts',
 ];

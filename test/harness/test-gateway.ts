@@ -36,6 +36,8 @@ export interface TestGatewayOptions {
   readonly keys?: TestKeys;
   /** Extra environment for the config loader. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Listen on this loopback port (default: any free one). */
+  readonly port?: number;
 }
 
 /** A real gateway on a loopback port, over real regional PostgreSQL stores, for one test file. */
@@ -59,7 +61,7 @@ export class TestGateway {
     if (failed.length > 0) throw new Error(`test migrations failed: ${JSON.stringify(failed)}`);
     const logs = new CapturingLogger();
     const app = await createGatewayApp(config, { logDestination: logs });
-    await app.listen({ host: '127.0.0.1', port: 0 });
+    await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
     return new TestGateway(
       app,
       await app.getUrl(),

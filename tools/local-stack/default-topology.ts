@@ -10,6 +10,8 @@ export const LOCAL_REGIONS = [
 
 export const LOCAL_GATEWAY_PORT = 8080;
 export const LOCAL_MOTO_PORT = 54350;
+/** The development OpenID provider people sign in to the console with. */
+export const LOCAL_OIDC_PORT = 8090;
 /** The first cell's mTLS peer port; the others follow. */
 export const LOCAL_PEER_PORT = 8441;
 

@@ -27,9 +27,12 @@ import { baseProcessEnv, cellEnvironments, type CellPorts } from './cells.js';
 import { ensureDevCellPki } from './dev-cell-pki.js';
 import { EntryProxy } from './entry-proxy.js';
 import { sleep, stopProcess } from './child-process.js';
+import { DevOidcProvider, GATEWAY_SCOPE } from '../dev-oidc/dev-oidc-provider.js';
+import { DEV_USERS } from '../dev-oidc/dev-users.js';
 import {
   LOCAL_GATEWAY_PORT,
   LOCAL_MOTO_PORT,
+  LOCAL_OIDC_PORT,
   LOCAL_PEER_PORT,
   LOCAL_REGIONS,
   localDatabaseName,
@@ -48,6 +51,10 @@ import { StackLock } from './stack-lock.js';
  * that sends each caller to the cell of its region. LOCAL_STACK_TOPOLOGY=single runs one
  * gateway holding every region instead. Ctrl-C or SIGTERM stops every process it started.
  */
+/** The console's client at the development OpenID provider, and the gateway's resource there. */
+const LOCAL_CONSOLE_CLIENT_ID = 'residency-console';
+const LOCAL_CONSOLE_RESOURCE = 'urn:residency-gateway';
+
 function say(message: string): void {
   process.stdout.write(`[local-stack] ${message}\n`);
 }
@@ -74,6 +81,7 @@ async function main(): Promise<number> {
   const servers: { stop(): Promise<void> }[] = [];
   const gateways: ChildProcess[] = [];
   let entry: EntryProxy | undefined;
+  let oidc: DevOidcProvider | undefined;
   let stopping = false;
   const shutdown = async (code: number): Promise<never> => {
     if (!stopping) {
@@ -82,6 +90,7 @@ async function main(): Promise<number> {
       await entry?.stop();
       await Promise.all(gateways.map((gateway) => stopProcess(gateway, 'SIGTERM', 10_000)));
       await Promise.all(servers.map((server) => server.stop()));
+      await oidc?.close();
       lock.release();
       say('stopped.');
     }
@@ -154,6 +163,20 @@ async function main(): Promise<number> {
         });
       }
     }
+    // People sign in to the console with a development OpenID provider (DEV USERS, no password).
+    oidc = await DevOidcProvider.start({
+      host: '127.0.0.1',
+      port: await portNear(LOCAL_OIDC_PORT),
+      consoleOrigins: [
+        url,
+        `http://localhost:${String(port)}`,
+        ...[...cellPorts.values()].map((cell) => `http://127.0.0.1:${String(cell.port)}`),
+      ],
+      clientId: LOCAL_CONSOLE_CLIENT_ID,
+      audience: 'residency-gateway',
+      resource: LOCAL_CONSOLE_RESOURCE,
+    });
+    say(`development OpenID provider at ${oidc.issuer}`);
     const topologyFile = join(LOCAL_STATE_DIR, 'topology.json');
     const topology = {
       regions: postgres.map(({ region, server, runtime }) => ({
@@ -192,6 +215,11 @@ async function main(): Promise<number> {
       ),
       GATEWAY_KMS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
       GATEWAY_KMS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
+      GATEWAY_OIDC_ISSUER: oidc.issuer,
+      GATEWAY_OIDC_JWKS_URL: oidc.jwksUrl,
+      GATEWAY_OIDC_CLIENT_ID: LOCAL_CONSOLE_CLIENT_ID,
+      GATEWAY_OIDC_SCOPE: `openid profile ${GATEWAY_SCOPE}`,
+      GATEWAY_OIDC_RESOURCE: LOCAL_CONSOLE_RESOURCE,
     };
     const stackEnv = { GATEWAY_TOPOLOGY_FILE: topologyFile, ...shared };
     writeFileSync(LOCAL_STACK_ENV_FILE, JSON.stringify(stackEnv, null, 2) + '\n', { mode: 0o600 });
@@ -282,6 +310,7 @@ async function main(): Promise<number> {
             `             (${url} sends each caller to the cell of its token's region)`,
         `  topology:  ${topologyFile}`,
         `  API docs:  ${url}/docs`,
+        `  console:   ${url}/console  (sign in as a dev user: ${DEV_USERS.map((u) => u.id).join(', ')})`,
         '',
         `A dev token for svc:feed in us-east-1 (role service, valid ${String(Math.round(ttlSeconds / 60))} min):`,
         `  export TOKEN=${token}`,

@@ -40,9 +40,9 @@ record_write_actions := {"write", "delete"}
 
 subject_actions := {"subject.create", "subject.read", "subject.erase"}
 
-case_actions := {"case.open", "case.read", "case.approve", "case.close"}
+case_actions := {"case.open", "case.read", "case.approve", "case.close", "case.list"}
 
-audit_actions := {"audit.read", "audit.cosign"}
+audit_actions := {"audit.read", "audit.cosign", "audit.review"}
 
 # Reading which bundle is in force (GET /v1/policy): any caller with known roles, and logged.
 policy_actions := {"policy.read"}
@@ -408,6 +408,18 @@ deny contains "not_approvable" if {
 	not approvable
 }
 
+# Listing a region's legal requests (the reviewers' queue): legal reviewers of the region's
+# jurisdiction only.
+deny contains "role_required" if {
+	input.action == "case.list"
+	not "legal" in caller_roles
+}
+
+deny contains "case_outside_jurisdiction" if {
+	input.action == "case.list"
+	not answer_stays
+}
+
 approvable if {
 	input.case.kind == "legal-request"
 	input.case.status == "open"
@@ -433,9 +445,9 @@ deny contains "auditor_role_required" if {
 }
 
 # Logs about a jurisdiction's data are read from that jurisdiction, and not through a cell
-# outside it.
+# outside it. Marking a break-glass decision reviewed is an auditor's act, decided like a read.
 deny contains "audit_outside_jurisdiction" if {
-	input.action == "audit.read"
+	input.action in {"audit.read", "audit.review"}
 	not answer_stays
 }
 

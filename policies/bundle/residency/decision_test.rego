@@ -491,3 +491,20 @@ test_case_read_through_foreign_cell_denied if {
 	not d.allow
 	d.reasons == ["case_outside_jurisdiction"]
 }
+
+test_auditors_review_break_glass_decisions_of_their_jurisdiction if {
+	us_auditor := caller("user:auditor-us", "us-east-1", "US", ["auditor"])
+	eu_auditor := caller("user:auditor-eu", "eu-central-1", "EU", ["auditor"])
+	decide({"caller": us_auditor, "action": "audit.review", "purpose": null, "case": null, "resource": us_subject}).allow
+	decide({"caller": eu_auditor, "action": "audit.review", "purpose": null, "case": null, "resource": us_subject}).reasons == ["audit_outside_jurisdiction"]
+	decide({"caller": us_feed, "action": "audit.review", "purpose": null, "case": null, "resource": us_subject}).reasons == ["auditor_role_required"]
+}
+
+test_legal_reviewers_list_the_legal_requests_of_their_jurisdiction if {
+	us_legal := caller("user:legal-a", "us-east-1", "US", ["legal"])
+	eu_legal := caller("user:legal-eu", "eu-central-1", "EU", ["legal"])
+	us_auditor := caller("user:auditor-us", "us-east-1", "US", ["auditor"])
+	decide({"caller": us_legal, "action": "case.list", "purpose": null, "case": null, "resource": {"jurisdiction": "US"}}).allow
+	decide({"caller": eu_legal, "action": "case.list", "purpose": null, "case": null, "resource": {"jurisdiction": "US"}}).reasons == ["case_outside_jurisdiction"]
+	decide({"caller": us_auditor, "action": "case.list", "purpose": null, "case": null, "resource": {"jurisdiction": "US"}}).reasons == ["role_required"]
+}

@@ -195,4 +195,40 @@ describe('loadGatewayConfig', () => {
     assert.equal(single.cell, undefined);
     assert.deepEqual(single.peers, []);
   });
+
+  it('signs people in only with an issuer, its keys and the console client, all or none', () => {
+    const base = {
+      GATEWAY_TOPOLOGY: JSON.stringify({ regions: [REGION] }),
+      GATEWAY_JWKS_FILE: '/etc/jwks.json',
+      GATEWAY_JWT_ISSUER: 'https://sts.internal',
+      GATEWAY_POLICY_PUBLIC_KEY_FILE: '/etc/policy.pub.pem',
+      GATEWAY_AUDIT_SIGNING_KEY_FILE: '/etc/audit.pem',
+    };
+    assert.equal(loadGatewayConfig(base).auth.people, undefined);
+    const people = loadGatewayConfig({
+      ...base,
+      GATEWAY_OIDC_ISSUER: 'https://login.example.com',
+      GATEWAY_OIDC_JWKS_URL: 'https://login.example.com/jwks',
+      GATEWAY_OIDC_CLIENT_ID: 'console',
+    }).auth.people;
+    assert.deepEqual(people, {
+      issuer: 'https://login.example.com',
+      jwksUrl: 'https://login.example.com/jwks',
+      audience: 'residency-gateway',
+      clientId: 'console',
+      scope: 'openid profile',
+      resource: undefined,
+    });
+    assert.deepEqual(problemsOf({ ...base, GATEWAY_OIDC_ISSUER: 'https://login.example.com' }), [
+      'sign-in for people needs all of GATEWAY_OIDC_ISSUER, GATEWAY_OIDC_JWKS_URL and GATEWAY_OIDC_CLIENT_ID (or none of them)',
+    ]);
+    assert.ok(
+      problemsOf({
+        ...base,
+        GATEWAY_OIDC_ISSUER: 'https://sts.internal',
+        GATEWAY_OIDC_JWKS_URL: 'https://sts.internal/jwks',
+        GATEWAY_OIDC_CLIENT_ID: 'console',
+      }).some((p) => p.includes('must differ from GATEWAY_JWT_ISSUER')),
+    );
+  });
 });

@@ -76,6 +76,12 @@ const envSchema = z.object({
     .max(86_400)
     .default(DEFAULT_MAX_LIFETIME_SECONDS),
   GATEWAY_JWT_MAX_ROLES: z.coerce.number().int().min(1).max(16).default(DEFAULT_MAX_ROLES),
+  GATEWAY_OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  GATEWAY_OIDC_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  GATEWAY_OIDC_AUDIENCE: z.string().min(1).max(256).default(DEFAULT_AUDIENCE),
+  GATEWAY_OIDC_CLIENT_ID: z.string().min(1).max(256).optional(),
+  GATEWAY_OIDC_SCOPE: z.string().min(1).max(512).default('openid profile'),
+  GATEWAY_OIDC_RESOURCE: z.string().min(1).max(512).optional(),
   ...httpLimitsEnv,
   GATEWAY_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   GATEWAY_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
@@ -241,6 +247,39 @@ function cursorSecret(env: z.infer<typeof envSchema>, problems: string[]): Buffe
   return secret === undefined ? randomBytes(32) : Buffer.from(secret, 'utf8');
 }
 
+/**
+ * People (auditors, legal reviewers, privacy officers) sign in to the console with an OpenID
+ * provider; its access tokens are accepted beside service tokens. All of issuer, JWKS URL and
+ * client id, or none (no sign-in for people).
+ */
+function peopleConfig(
+  env: z.infer<typeof envSchema>,
+  problems: string[],
+): GatewayConfig['auth']['people'] {
+  const { GATEWAY_OIDC_ISSUER: issuer, GATEWAY_OIDC_JWKS_URL: jwksUrl } = env;
+  const clientId = env.GATEWAY_OIDC_CLIENT_ID;
+  if (issuer === undefined && jwksUrl === undefined && clientId === undefined) return undefined;
+  if (issuer === undefined || jwksUrl === undefined || clientId === undefined) {
+    problems.push(
+      'sign-in for people needs all of GATEWAY_OIDC_ISSUER, GATEWAY_OIDC_JWKS_URL and GATEWAY_OIDC_CLIENT_ID (or none of them)',
+    );
+    return undefined;
+  }
+  if (issuer === env.GATEWAY_JWT_ISSUER) {
+    problems.push(
+      'GATEWAY_OIDC_ISSUER must differ from GATEWAY_JWT_ISSUER (people are not services)',
+    );
+  }
+  return {
+    issuer,
+    jwksUrl,
+    audience: env.GATEWAY_OIDC_AUDIENCE,
+    clientId,
+    scope: env.GATEWAY_OIDC_SCOPE,
+    resource: env.GATEWAY_OIDC_RESOURCE,
+  };
+}
+
 function jwksSource(env: z.infer<typeof envSchema>, problems: string[]): JwksSource {
   if (env.GATEWAY_JWKS_FILE !== undefined && env.GATEWAY_JWKS_URL !== undefined) {
     problems.push('set only one of GATEWAY_JWKS_FILE and GATEWAY_JWKS_URL');
@@ -313,6 +352,7 @@ export function loadGatewayConfig(
       'service tokens must name their issuer: set GATEWAY_JWT_ISSUER to the `iss` your token issuer signs with',
     );
   }
+  const people = peopleConfig(values, problems);
   const rateLimit = rateLimitConfig(values, problems);
   const querySecret = cursorSecret(values, problems);
   const audit = auditConfig(values, resolvePath, problems);
@@ -346,6 +386,7 @@ export function loadGatewayConfig(
       clockToleranceSeconds: values.GATEWAY_JWT_CLOCK_TOLERANCE_SECONDS,
       maxLifetimeSeconds: values.GATEWAY_JWT_MAX_LIFETIME_SECONDS,
       maxRoles: values.GATEWAY_JWT_MAX_ROLES,
+      people,
     },
     database: {
       connectTimeoutMs: values.GATEWAY_DB_CONNECT_TIMEOUT_MS,

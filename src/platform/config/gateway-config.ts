@@ -59,6 +59,20 @@ export interface CellConfig {
   readonly tlsReloadMs: number;
 }
 
+/** The OpenID provider whose access tokens identify people (auditors, legal, privacy). */
+export interface PeopleSignIn {
+  /** The provider's `iss`; the console discovers its endpoints from this. */
+  readonly issuer: string;
+  readonly jwksUrl: string;
+  /** The `aud` people's access tokens must carry. */
+  readonly audience: string;
+  /** The console's (public, PKCE) client id at the provider. */
+  readonly clientId: string;
+  readonly scope: string;
+  /** Sent as `resource` (RFC 8707) when the provider needs it to issue a JWT for this gateway. */
+  readonly resource: string | undefined;
+}
+
 export type JwksSource =
   { readonly kind: 'file'; readonly path: string } | { readonly kind: 'url'; readonly url: string };
 
@@ -127,6 +141,8 @@ export interface GatewayConfig {
     readonly maxLifetimeSeconds: number;
     /** Most roles one token may carry. */
     readonly maxRoles: number;
+    /** The OpenID provider people sign in with (the console); undefined: services only. */
+    readonly people: PeopleSignIn | undefined;
   };
   readonly database: {
     readonly connectTimeoutMs: number;

@@ -5,6 +5,7 @@ import { AuditLog1764180000000 } from './migrations/1764180000000-audit-log.js';
 import { TransparencyLog1764190000000 } from './migrations/1764190000000-transparency-log.js';
 import { PolicyActivations1764200000000 } from './migrations/1764200000000-policy-activations.js';
 import { LegalRequestBinding1764220000000 } from './migrations/1764220000000-legal-request-binding.js';
+import { AuditReviews1764230000000 } from './migrations/1764230000000-audit-reviews.js';
 
 /**
  * Checked-in migrations, in order; every region has the same schema. The schema changes only
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   TransparencyLog1764190000000,
   PolicyActivations1764200000000,
   LegalRequestBinding1764220000000,
+  AuditReviews1764230000000,
 ];
