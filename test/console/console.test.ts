@@ -76,8 +76,10 @@ describe('console: auditors and legal reviewers in a real browser', () => {
     await page.getByLabel('Action', { exact: true }).selectOption('read');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL(/subject=s1\./, { waitUntil: 'commit' });
-    await page.getByText('1 decision.').waitFor();
     const rows = page.locator('tbody tr');
+    // The row of this subject's read (the page before the search may also say "1 decision.").
+    await rows.filter({ hasText: subject.subjectId }).waitFor();
+    await page.getByText('1 decision.').waitFor();
     assert.equal(await rows.count(), 1);
     await shot(page, 'decisions');
     await rows.first().getByRole('link').click();
@@ -85,7 +87,32 @@ describe('console: auditors and legal reviewers in a real browser', () => {
     const verdict = page.getByTestId('receipt-verdict');
     await verdict.getByText('Receipt verified').waitFor();
     assert.match(await verdict.innerText(), /Inclusion proof: leaf \d+ is in the signed tree/);
+    await verdict.getByText(/First checkpoint of this log seen in this browser/).waitFor();
     await shot(page, 'decision-verified');
+
+    // A later decision: its checkpoint must extend the one this browser remembered.
+    const again = await gateway.request('GET', path, { token: feed });
+    const laterId = again.headers.get('x-decision-id') ?? '';
+    await gateway.integrate();
+    await page.goto(`${need().consoleUrl}#/decisions/${home}/${laterId}`);
+    await page.getByText(laterId).waitFor();
+    await verdict.getByText('Receipt verified').waitFor();
+    await verdict
+      .getByText(/Consistent with the checkpoint of \d+ leaves this browser verified before/)
+      .waitFor();
+
+    // Shown another tree than before (a fork, or rewritten history): not verified.
+    await page.evaluate(`(() => {
+      const key = 'rg.checkpoint.${home}';
+      const seen = JSON.parse(localStorage.getItem(key));
+      localStorage.setItem(key, JSON.stringify({ size: seen.size, root: btoa('x'.repeat(32)) }));
+    })()`);
+    await page.reload();
+    await verdict.getByText('Receipt NOT verified').waitFor();
+    assert.match(
+      await verdict.innerText(),
+      /history was rewritten, or this browser is shown another tree/,
+    );
     await page.context().close();
   });
 
