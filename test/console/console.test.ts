@@ -5,7 +5,11 @@ import { statSync } from 'node:fs';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../src/platform/paths.js';
-import { CONSOLE_SCREENSHOTS, ConsoleStack } from '../harness/console-browser.js';
+import {
+  CONSOLE_SCREENSHOTS,
+  ConsoleStack,
+  accessibilityViolations,
+} from '../harness/console-browser.js';
 import { alterLeaf } from '../harness/insider.js';
 import { createSubject, recordPath } from '../harness/subjects.js';
 
@@ -314,5 +318,47 @@ describe('console: auditors and legal reviewers in a real browser', () => {
     await page.getByRole('alert').getByText('Your session has ended').waitFor();
     await page.getByRole('button', { name: /Sign in with/ }).waitFor();
     await context.close();
+  });
+
+  it('every view passes axe-core’s WCAG 2 A and AA checks', async (t) => {
+    if (skipped !== undefined) {
+      t.skip(skipped);
+      return;
+    }
+    const signedOut = await need().browser.newContext({ bypassCSP: true });
+    const start = await signedOut.newPage();
+    await start.goto(need().consoleUrl);
+    await start.getByRole('button', { name: /Sign in with/ }).waitFor();
+    const found: string[] = [];
+    const check = async (page: typeof start, view: string) => {
+      for (const v of await accessibilityViolations(page))
+        found.push(
+          `${view}: ${v.id} (${v.impact ?? '?'}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+        );
+    };
+    await check(start, 'sign-in');
+    await signedOut.close();
+
+    const auditor = await need().signIn('auditor-us', 1280, { bypassCSP: true });
+    for (const [view, ready] of [
+      ['decisions', /decisions?\.|No decisions match/],
+      ['health', /Latest checkpoint/],
+      ['reviews', /Nothing to review|Mark reviewed/],
+      ['flows', /Flows in the period|No decisions in this period/],
+    ] as const) {
+      await auditor.goto(`${need().consoleUrl}#/${view}`);
+      await auditor.getByText(ready).first().waitFor();
+      await check(auditor, view);
+    }
+    await auditor.context().close();
+    const legal = await need().signIn('legal-a', 1280, { bypassCSP: true });
+    await legal.getByRole('heading', { name: 'Legal requests' }).waitFor();
+    await legal
+      .getByText(/No legal requests|opened by/)
+      .first()
+      .waitFor();
+    await check(legal, 'legal');
+    await legal.context().close();
+    assert.deepEqual(found, []);
   });
 });
