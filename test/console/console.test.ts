@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -29,6 +29,15 @@ async function shot(page: Page, name: string): Promise<void> {
   const dir = join(PROJECT_ROOT, 'docs', 'console');
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
+/** Polls (the page's CSP forbids the string predicates of waitForFunction). */
+async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the page');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 function need(): ConsoleStack {
@@ -81,11 +90,25 @@ describe('console: auditors and legal reviewers in a real browser', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL(/subject=s1\./, { waitUntil: 'commit' });
     const rows = page.locator('tbody tr');
-    // The row of this subject's read (the page before the search may also say "1 decision.").
-    await rows.filter({ hasText: subject.subjectId }).waitFor();
-    await page.getByText('1 decision.').waitFor();
+    // The page before the search lists this subject's decisions too: wait for the filtered one.
+    await until(
+      async () => (await rows.count()) === 1 && (await page.getByText('1 decision.').count()) === 1,
+    );
     assert.equal(await rows.count(), 1);
     await shot(page, 'decisions');
+    // Export of the current filter: the same one decision, as NDJSON.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export NDJSON' }).click(),
+    ]);
+    const exported = readFileSync(await download.path(), 'utf8')
+      .trim()
+      .split('\n');
+    assert.equal(exported.length, 1);
+    assert.equal(
+      (JSON.parse(exported[0] ?? '{}') as { decision_id?: string }).decision_id,
+      decisionId,
+    );
     await rows.first().getByRole('link').click();
     await page.getByText(decisionId).waitFor();
     const verdict = page.getByTestId('receipt-verdict');
@@ -282,6 +305,7 @@ describe('console: auditors and legal reviewers in a real browser', () => {
       return;
     }
     const context = await need().browser.newContext();
+    context.setDefaultTimeout(15_000);
     const page = await context.newPage();
     await page.goto(need().consoleUrl);
     await page.getByRole('button', { name: /Sign in with/ }).waitFor();
@@ -314,7 +338,6 @@ describe('console: auditors and legal reviewers in a real browser', () => {
       sessionStorage.setItem('rg.session', JSON.stringify({ ...session, expiresAt: Date.now() + 1500 }));
     })()`);
     await page.reload();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
     await page.getByRole('alert').getByText('Your session has ended').waitFor();
     await page.getByRole('button', { name: /Sign in with/ }).waitFor();
     await context.close();
