@@ -424,7 +424,6 @@ deny contains "audit_outside_jurisdiction" if {
 	not answer_stays
 }
 
-
 # --- the decision ---------------------------------------------------------------------------
 
 allow if count(deny) == 0
