@@ -28,6 +28,13 @@ code=$(curl -s -o /tmp/smoke-subject.json -w '%{http_code}' -X POST "http://127.
 grep -q '"homeRegion":"eu-central-1"' /tmp/smoke-subject.json
 echo "created $(cat /tmp/smoke-subject.json)" | sed 's/"subjectId":"[^"]*"/"subjectId":"…"/'
 
+# The console is served, and names the development OpenID provider, which answers discovery.
+console_url=$(sed -n 's/^  console:   \([^ ]*\).*/\1/p' "$log")
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$console_url")" = 200 ] || { echo "the console at $console_url did not answer"; exit 1; }
+issuer=$(curl -s "http://127.0.0.1:$port/console/config.json" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).signIn.issuer))')
+curl -sf "$issuer/.well-known/openid-configuration" | grep -q '"authorization_endpoint"' || { echo "the dev OpenID provider at $issuer did not answer discovery"; exit 1; }
+echo "console: $console_url, sign-in at $issuer"
+
 # The CLI works against the running stack with nothing exported, and starts fast when nothing changed.
 npm run -s token -- --service svc:smoke --region us-east-1 --roles service >/dev/null
 t0=$(date +%s%N)

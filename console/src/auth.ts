@@ -146,15 +146,15 @@ export async function completeSignIn(settings: ConsoleSettings): Promise<string 
   return pending.returnTo;
 }
 
-/** The tab's session, unless it has expired (then it is dropped). */
-export function currentSession(): Session | null {
+/** The tab's session, unless it has expired (then it is dropped, and `expired` says so). */
+export function currentSession(): { session: Session | null; expired: boolean } {
   const session = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null') as Session | null;
-  if (session === null) return null;
+  if (session === null) return { session: null, expired: false };
   if (Date.now() >= session.expiresAt) {
     sessionStorage.removeItem(SESSION_KEY);
-    return null;
+    return { session: null, expired: true };
   }
-  return session;
+  return { session, expired: false };
 }
 
 export function forgetSession(): void {

@@ -49,8 +49,9 @@ function useRoute(): Route {
 
 function App(props: { settings: ConsoleSettings; initialError: unknown }) {
   const { settings } = props;
-  const [session, setSession] = useState<Session | null>(() => currentSession());
-  const [expired, setExpired] = useState(false);
+  const [initial] = useState(() => currentSession());
+  const [session, setSession] = useState<Session | null>(initial.session);
+  const [expired, setExpired] = useState(initial.expired);
   const route = useRoute();
 
   // Sessions end when the access token does; the console says so and asks to sign in again.

@@ -187,3 +187,103 @@ export async function verifyReceipt(receipt: Receipt, trustedKey: string): Promi
   });
   return { ok: true, steps, treeSize: size, rootHash: rootLine };
 }
+
+function isPowerOfTwo(n: number): boolean {
+  return n > 0 && (n & (n - 1)) === 0;
+}
+
+/** RFC 9162 §2.1.4.2: is the tree (second, secondRoot) an extension of (first, firstRoot)? */
+export async function verifyConsistency(
+  first: number,
+  second: number,
+  firstRoot: Uint8Array,
+  secondRoot: Uint8Array,
+  proof: readonly Uint8Array[],
+): Promise<boolean> {
+  if (first < 0 || first > second) return false;
+  if (first === second) return proof.length === 0 && equal(firstRoot, secondRoot);
+  if (first === 0) return proof.length === 0;
+  const path = [...proof];
+  if (isPowerOfTwo(first)) path.unshift(firstRoot);
+  let fn = first - 1;
+  let sn = second - 1;
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  const [head, ...rest] = path;
+  if (head === undefined) return false;
+  let fr = head;
+  let sr = head;
+  for (const c of rest) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = await nodeHash(c, fr);
+      sr = await nodeHash(c, sr);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      }
+    } else {
+      sr = await nodeHash(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && equal(fr, firstRoot) && equal(sr, secondRoot);
+}
+
+/** A checkpoint this browser verified: the log may only grow from it (no rewritten history). */
+export interface SeenCheckpoint {
+  readonly size: number;
+  readonly root: string;
+}
+
+/**
+ * Checks a freshly verified checkpoint against the one this browser saw before for the region
+ * (a consistency proof one way or the other), so a log that rewrote its history, or shows this
+ * browser another tree than before, is caught. Returns the step and the checkpoint to remember.
+ */
+export async function checkAgainstSeen(
+  seen: SeenCheckpoint | null,
+  current: SeenCheckpoint,
+  proof: (from: number, to: number) => Promise<string[]>,
+): Promise<{ step: ReceiptStep; remember: SeenCheckpoint | null }> {
+  if (seen === null) {
+    return {
+      step: {
+        label: `First checkpoint of this log seen in this browser (${String(current.size)} leaves): remembered, later ones must extend it`,
+        ok: true,
+      },
+      remember: current,
+    };
+  }
+  const [older, newer] = seen.size <= current.size ? [seen, current] : [current, seen];
+  const hashes =
+    older.size === newer.size || older.size === 0 ? [] : await proof(older.size, newer.size);
+  const ok = await verifyConsistency(
+    older.size,
+    newer.size,
+    fromBase64(older.root),
+    fromBase64(newer.root),
+    hashes.map(fromBase64),
+  );
+  return ok
+    ? {
+        step: {
+          label: `Consistent with the checkpoint of ${String(seen.size)} leaves this browser verified before`,
+          ok: true,
+        },
+        remember: newer,
+      }
+    : {
+        step: {
+          label: 'Consistency with the checkpoint this browser verified before',
+          ok: false,
+          detail: `the log of ${String(current.size)} leaves is not an extension of the one of ${String(seen.size)} leaves seen before: history was rewritten, or this browser is shown another tree`,
+        },
+        remember: null,
+      };
+}

@@ -56,15 +56,20 @@ export async function* streamDecisions(
   }
 }
 
-/** One page of entries after `afterId` matching `filter`, in insertion order. */
+/**
+ * One page of entries matching `filter`: in insertion order after `cursor`, or with `newest`
+ * first, in reverse order before it (a cursor of 0 then means from the end of the log).
+ */
 export async function searchDecisions(
   manager: EntityManager,
   filter: DecisionFilter,
-  afterId: number,
+  cursor: number,
   limit: number,
+  order: 'oldest' | 'newest' = 'oldest',
 ): Promise<LoggedDecision[]> {
-  const where = ['e.id > $1'];
-  const params: unknown[] = [afterId];
+  const newest = order === 'newest';
+  const where = [newest ? 'e.id < $1' : 'e.id > $1'];
+  const params: unknown[] = [newest && cursor === 0 ? Number.MAX_SAFE_INTEGER : cursor];
   const add = (clause: string, value: unknown): void => {
     params.push(value);
     where.push(clause.replace('?', `$${String(params.length)}`));
@@ -90,7 +95,7 @@ export async function searchDecisions(
   const rows = await manager.query<Row[]>(
     `SELECT e.id::text AS id, e.leaf, l.leaf_index::text AS leaf_index
      FROM audit_entries e LEFT JOIN audit_leaves l ON l.entry_id = e.id
-     WHERE ${where.join(' AND ')} ORDER BY e.id LIMIT $${String(params.length)}`,
+     WHERE ${where.join(' AND ')} ORDER BY e.id${newest ? ' DESC' : ''} LIMIT $${String(params.length)}`,
     params,
   );
   return rows.map((row) => ({

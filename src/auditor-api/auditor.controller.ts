@@ -25,6 +25,7 @@ import { exportRecord } from '../audit-log/audit-log.reader.js';
 import { Ctx } from '../auth/request-context.decorator.js';
 import type { RequestContext } from '../platform/http/request-context.js';
 import { describeError } from '../platform/logging/describe-error.js';
+import { InvalidRequestError } from '../platform/errors/domain-error.js';
 import { required, time, wholeNumber } from '../platform/http/query-params.js';
 import { decisionFilter, decisionId } from './audit-query.js';
 import { AuditorService, ReceiptPendingError } from './auditor.service.js';
@@ -56,7 +57,11 @@ export class AuditorController {
   @ApiQuery({ name: 'callerJurisdiction', required: false })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
-  @ApiOkResponse({ description: 'Decision-log entries in log order, with their leaf index.' })
+  @ApiQuery({ name: 'order', required: false, enum: ['oldest', 'newest'] })
+  @ApiOkResponse({
+    description:
+      'Decision-log entries in log order (or newest first with order=newest), with their leaf index.',
+  })
   async decisions(
     @Ctx() ctx: RequestContext,
     @Query() query: Record<string, string | undefined>,
@@ -64,7 +69,17 @@ export class AuditorController {
     const region = required('region', query['region']);
     const limit = wholeNumber('limit', query['limit'], { min: 1, max: 500, fallback: 100 });
     const cursor = wholeNumber('cursor', query['cursor'], { min: 0, fallback: 0 });
-    const page = await this.audit.decisions(ctx, region, decisionFilter(query), cursor, limit);
+    const order = query['order'] ?? 'oldest';
+    if (order !== 'oldest' && order !== 'newest')
+      throw new InvalidRequestError('order must be oldest or newest.');
+    const page = await this.audit.decisions(
+      ctx,
+      region,
+      decisionFilter(query),
+      cursor,
+      limit,
+      order,
+    );
     return {
       items: page.items.map(exportRecord),
       nextCursor: page.nextCursor === null ? null : String(page.nextCursor),

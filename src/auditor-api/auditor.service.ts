@@ -65,11 +65,12 @@ export class AuditorService {
     ctx: RequestContext,
     region: string,
     filter: DecisionFilter,
-    afterId: number,
+    cursor: number,
     limit: number,
+    order: 'oldest' | 'newest' = 'oldest',
   ): Promise<{ items: LoggedDecision[]; nextCursor: number | null }> {
     const rows = await this.audited(ctx, region, (m) =>
-      searchDecisions(m, filter, afterId, limit + 1),
+      searchDecisions(m, filter, cursor, limit + 1, order),
     );
     const items = rows.slice(0, limit);
     return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };

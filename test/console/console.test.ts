@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../src/platform/paths.js';
-import { CONSOLE_SCREENSHOTS, ConsoleStack } from '../harness/console-browser.js';
+import {
+  CONSOLE_SCREENSHOTS,
+  ConsoleStack,
+  accessibilityViolations,
+} from '../harness/console-browser.js';
 import { alterLeaf } from '../harness/insider.js';
 import { createSubject, recordPath } from '../harness/subjects.js';
 
@@ -25,6 +29,15 @@ async function shot(page: Page, name: string): Promise<void> {
   const dir = join(PROJECT_ROOT, 'docs', 'console');
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
+/** Polls (the page's CSP forbids the string predicates of waitForFunction). */
+async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the page');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 function need(): ConsoleStack {
@@ -76,16 +89,57 @@ describe('console: auditors and legal reviewers in a real browser', () => {
     await page.getByLabel('Action', { exact: true }).selectOption('read');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL(/subject=s1\./, { waitUntil: 'commit' });
-    await page.getByText('1 decision.').waitFor();
     const rows = page.locator('tbody tr');
+    // The page before the search lists this subject's decisions too: wait for the filtered one.
+    await until(
+      async () => (await rows.count()) === 1 && (await page.getByText('1 decision.').count()) === 1,
+    );
     assert.equal(await rows.count(), 1);
     await shot(page, 'decisions');
+    // Export of the current filter: the same one decision, as NDJSON.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export NDJSON' }).click(),
+    ]);
+    const exported = readFileSync(await download.path(), 'utf8')
+      .trim()
+      .split('\n');
+    assert.equal(exported.length, 1);
+    assert.equal(
+      (JSON.parse(exported[0] ?? '{}') as { decision_id?: string }).decision_id,
+      decisionId,
+    );
     await rows.first().getByRole('link').click();
     await page.getByText(decisionId).waitFor();
     const verdict = page.getByTestId('receipt-verdict');
     await verdict.getByText('Receipt verified').waitFor();
     assert.match(await verdict.innerText(), /Inclusion proof: leaf \d+ is in the signed tree/);
+    await verdict.getByText(/First checkpoint of this log seen in this browser/).waitFor();
     await shot(page, 'decision-verified');
+
+    // A later decision: its checkpoint must extend the one this browser remembered.
+    const again = await gateway.request('GET', path, { token: feed });
+    const laterId = again.headers.get('x-decision-id') ?? '';
+    await gateway.integrate();
+    await page.goto(`${need().consoleUrl}#/decisions/${home}/${laterId}`);
+    await page.getByText(laterId).waitFor();
+    await verdict.getByText('Receipt verified').waitFor();
+    await verdict
+      .getByText(/Consistent with the checkpoint of \d+ leaves this browser verified before/)
+      .waitFor();
+
+    // Shown another tree than before (a fork, or rewritten history): not verified.
+    await page.evaluate(`(() => {
+      const key = 'rg.checkpoint.${home}';
+      const seen = JSON.parse(localStorage.getItem(key));
+      localStorage.setItem(key, JSON.stringify({ size: seen.size, root: btoa('x'.repeat(32)) }));
+    })()`);
+    await page.reload();
+    await verdict.getByText('Receipt NOT verified').waitFor();
+    assert.match(
+      await verdict.innerText(),
+      /history was rewritten, or this browser is shown another tree/,
+    );
     await page.context().close();
   });
 
@@ -251,6 +305,7 @@ describe('console: auditors and legal reviewers in a real browser', () => {
       return;
     }
     const context = await need().browser.newContext();
+    context.setDefaultTimeout(15_000);
     const page = await context.newPage();
     await page.goto(need().consoleUrl);
     await page.getByRole('button', { name: /Sign in with/ }).waitFor();
@@ -283,9 +338,50 @@ describe('console: auditors and legal reviewers in a real browser', () => {
       sessionStorage.setItem('rg.session', JSON.stringify({ ...session, expiresAt: Date.now() + 1500 }));
     })()`);
     await page.reload();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
     await page.getByRole('alert').getByText('Your session has ended').waitFor();
     await page.getByRole('button', { name: /Sign in with/ }).waitFor();
     await context.close();
+  });
+
+  it('every view passes axe-core’s WCAG 2 A and AA checks', async (t) => {
+    if (skipped !== undefined) {
+      t.skip(skipped);
+      return;
+    }
+    const signedOut = await need().browser.newContext({ bypassCSP: true });
+    const start = await signedOut.newPage();
+    await start.goto(need().consoleUrl);
+    await start.getByRole('button', { name: /Sign in with/ }).waitFor();
+    const found: string[] = [];
+    const check = async (page: typeof start, view: string) => {
+      for (const v of await accessibilityViolations(page))
+        found.push(
+          `${view}: ${v.id} (${v.impact ?? '?'}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+        );
+    };
+    await check(start, 'sign-in');
+    await signedOut.close();
+
+    const auditor = await need().signIn('auditor-us', 1280, { bypassCSP: true });
+    for (const [view, ready] of [
+      ['decisions', /decisions?\.|No decisions match/],
+      ['health', /Latest checkpoint/],
+      ['reviews', /Nothing to review|Mark reviewed/],
+      ['flows', /Flows in the period|No decisions in this period/],
+    ] as const) {
+      await auditor.goto(`${need().consoleUrl}#/${view}`);
+      await auditor.getByText(ready).first().waitFor();
+      await check(auditor, view);
+    }
+    await auditor.context().close();
+    const legal = await need().signIn('legal-a', 1280, { bypassCSP: true });
+    await legal.getByRole('heading', { name: 'Legal requests' }).waitFor();
+    await legal
+      .getByText(/No legal requests|opened by/)
+      .first()
+      .waitFor();
+    await check(legal, 'legal');
+    await legal.context().close();
+    assert.deepEqual(found, []);
   });
 });

@@ -109,4 +109,25 @@ describe('audit search on 100,000 entries', () => {
       );
     });
   }
+
+  it('newest first: the last page of the log is answered from the end of the index', async () => {
+    const started = performance.now();
+    const page = await gateway.request<{ items: { decision_id: string }[]; nextCursor: string }>(
+      'GET',
+      `/v1/audit/decisions?region=${REGION}&limit=50&order=newest&breakGlass=true`,
+      { token: auditor },
+    );
+    const ms = performance.now() - started;
+    assert.equal(page.status, 200, page.text);
+    assert.equal(page.body.items.length, 20);
+    assert.ok(ms < 500, `newest first took ${ms.toFixed(0)} ms`);
+    const plan = await gateway.regions.query<{ 'QUERY PLAN': string }>(
+      REGION,
+      `EXPLAIN SELECT e.id FROM audit_entries e WHERE e.id < 9007199254740991 ORDER BY e.id DESC LIMIT 51`,
+    );
+    assert.match(
+      plan.map((row) => row['QUERY PLAN']).join('\n'),
+      /Index Scan Backward using audit_entries_pkey|Index Only Scan Backward using audit_entries_pkey/,
+    );
+  });
 });

@@ -96,6 +96,29 @@ describe('people and the console API', () => {
     );
   });
 
+  it('the search pages newest first on request, with a cursor that continues backwards', async () => {
+    const auditor = await people.token({ sub: 'auditor-us', roles: ['auditor'], region: home });
+    const page = (query: string) =>
+      gateway.request<{ items: Entry[]; nextCursor: string | null }>(
+        'GET',
+        `/v1/audit/decisions?region=${home}&${query}`,
+        { token: auditor },
+      );
+    // The feed service's three decisions (this test's own reads are logged too, by another caller).
+    const oldest = (await page('service=svc:feed')).body.items.map((e) => e.decision_id);
+    assert.equal(oldest.length, 3);
+    const first = await page('service=svc:feed&order=newest&limit=2');
+    const second = await page(
+      `service=svc:feed&order=newest&limit=2&cursor=${first.body.nextCursor ?? ''}`,
+    );
+    assert.equal(second.body.nextCursor, null);
+    assert.deepEqual(
+      [...first.body.items, ...second.body.items].map((e) => e.decision_id),
+      oldest.reverse(),
+    );
+    assert.equal((await page('order=sideways')).status, 400);
+  });
+
   it('refused: service roles in a person’s token, an ID token, another audience, a service posing as a person', async () => {
     const cases: [Promise<string>, string][] = [
       [

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { freePort } from '../../tools/local-stack/free-port.js';
 import { DevOidcProvider } from '../../tools/dev-oidc/dev-oidc-provider.js';
@@ -57,8 +58,12 @@ export class ConsoleStack {
   }
 
   /** A fresh browser context (no cookies, no storage), signed in as a dev user. */
-  async signIn(user: string, width = 1280): Promise<Page> {
-    const context = await this.browser.newContext({ viewport: { width, height: 900 } });
+  async signIn(user: string, width = 1280, options: { bypassCSP?: boolean } = {}): Promise<Page> {
+    const context = await this.browser.newContext({
+      viewport: { width, height: 900 },
+      // Only for injecting the accessibility checker: every other test runs under the real CSP.
+      bypassCSP: options.bypassCSP === true,
+    });
     context.setDefaultTimeout(15_000);
     const page = await context.newPage();
     // The page's own errors are the first thing to read when a scenario fails.
@@ -79,4 +84,21 @@ export class ConsoleStack {
     await this.gateway.close();
     await this.provider.close();
   }
+}
+
+export interface AxeViolation {
+  readonly id: string;
+  readonly impact: string | null;
+  readonly help: string;
+  readonly nodes: readonly { target: readonly string[] }[];
+}
+
+/** axe-core's WCAG 2 A/AA checks on the page as it is (needs a context that bypasses CSP). */
+export async function accessibilityViolations(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+  return page.evaluate<AxeViolation[]>(`axe
+    .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } })
+    .then((result) => result.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })),
+    })))`);
 }

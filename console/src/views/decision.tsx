@@ -1,5 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import { verifyReceipt, type Receipt, type ReceiptVerdict } from '../receipt.js';
+import {
+  checkAgainstSeen,
+  verifyReceipt,
+  type Receipt,
+  type ReceiptVerdict,
+  type SeenCheckpoint,
+} from '../receipt.js';
 import { href } from '../route.js';
 import { ErrorNote, Show, time, useConsole, useLoad } from '../ui.js';
 import { Outcome, type Entry } from './decisions.js';
@@ -10,6 +16,8 @@ interface FullEntry extends Entry {
 }
 
 const PIN_PREFIX = 'rg.verifier-key.';
+/** The largest checkpoint of each region this browser verified. */
+const SEEN_PREFIX = 'rg.checkpoint.';
 
 /**
  * The region's verifier key the console trusts: the one it saw first for the region (kept in
@@ -123,9 +131,32 @@ function DecisionDetail(props: { receipt: Receipt; trusted: string; changed: boo
 function ReceiptCheck(props: { receipt: Receipt; trusted: string; changed: boolean }) {
   const [verdict, setVerdict] = useState<ReceiptVerdict | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const { api } = useConsole();
   useEffect(() => {
-    verifyReceipt(props.receipt, props.trusted).then(setVerdict, setError);
-  }, [props.receipt, props.trusted]);
+    const region = props.receipt.region;
+    const check = async (): Promise<ReceiptVerdict> => {
+      const verdict = await verifyReceipt(props.receipt, props.trusted);
+      if (!verdict.ok || verdict.treeSize === undefined || verdict.rootHash === undefined)
+        return verdict;
+      const key = SEEN_PREFIX + region;
+      const seen = JSON.parse(localStorage.getItem(key) ?? 'null') as SeenCheckpoint | null;
+      const { step, remember } = await checkAgainstSeen(
+        seen,
+        { size: verdict.treeSize, root: verdict.rootHash },
+        async (from, to) =>
+          (
+            await api.get<{ hashes: string[] }>('/v1/audit/proofs/consistency', {
+              region,
+              from: String(from),
+              to: String(to),
+            })
+          ).hashes,
+      );
+      if (remember !== null) localStorage.setItem(key, JSON.stringify(remember));
+      return { ...verdict, ok: step.ok, steps: [...verdict.steps, step] };
+    };
+    check().then(setVerdict, setError);
+  }, [props.receipt, props.trusted, api]);
   if (error !== null) return <ErrorNote error={error} />;
   if (verdict === null)
     return (

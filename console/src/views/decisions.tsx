@@ -67,9 +67,12 @@ export function DecisionsView(props: { query: Readonly<Record<string, string>> }
   const region = props.query['region'] ?? myRegions[0] ?? '';
   const query: Record<string, string> = { ...props.query, region };
   const key = JSON.stringify(query);
+  // Newest first unless the link says otherwise: what was just done is what is looked for.
+  const order = query['order'] === 'oldest' ? 'oldest' : 'newest';
   const [page] = useLoad(key, () =>
     api.get<{ items: Entry[]; nextCursor: string | null }>('/v1/audit/decisions', {
       ...apiQuery(query),
+      order,
       cursor: query['cursor'],
       limit: '50',
     }),
@@ -198,6 +201,13 @@ export function DecisionsView(props: { query: Readonly<Record<string, string>> }
           <label for="f-to">To (UTC)</label>
           <input id="f-to" type="datetime-local" name="to" value={v('to')} step="1" />
         </div>
+        <div class="field">
+          <label for="f-order">Order</label>
+          <select id="f-order" name="order" value={v('order') || 'newest'}>
+            <option value="newest">newest first</option>
+            <option value="oldest">oldest first</option>
+          </select>
+        </div>
         <div class="actions">
           <button type="submit">Search</button>
           <a href={href(['decisions'], { region: region })}>Clear</a>
@@ -215,7 +225,7 @@ export function DecisionsView(props: { query: Readonly<Record<string, string>> }
                 ? 'No decisions match.'
                 : `${String(value.items.length)} decision${value.items.length === 1 ? '' : 's'}${query['cursor'] === undefined ? '' : ' (a later page)'}.`}
             </p>
-            {value.items.length > 0 && <DecisionTable items={value.items} />}
+            {value.items.length > 0 && <DecisionTable items={value.items} order={order} />}
             <nav class="pager" aria-label="Pages">
               {query['cursor'] !== undefined && (
                 <a href={href(['decisions'], { ...query, cursor: undefined })}>First page</a>
@@ -231,11 +241,11 @@ export function DecisionsView(props: { query: Readonly<Record<string, string>> }
   );
 }
 
-function DecisionTable(props: { items: readonly Entry[] }) {
+function DecisionTable(props: { items: readonly Entry[]; order: 'oldest' | 'newest' }) {
   return (
     <div class="table-wrap">
       <table>
-        <caption class="sr-only">Matching decisions, oldest first</caption>
+        <caption class="sr-only">Matching decisions, {props.order} first</caption>
         <thead>
           <tr>
             <th scope="col">Time</th>

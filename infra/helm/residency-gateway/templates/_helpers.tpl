@@ -35,6 +35,24 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: {{ .Values.auth.maxLifetimeSeconds | quote }}
 - name: GATEWAY_JWT_MAX_ROLES
   value: {{ .Values.auth.maxRoles | quote }}
+{{- with .Values.auth.people }}
+{{- if .issuer }}
+- name: GATEWAY_OIDC_ISSUER
+  value: {{ .issuer | quote }}
+- name: GATEWAY_OIDC_JWKS_URL
+  value: {{ required "auth.people.jwksUrl is required with auth.people.issuer" .jwksUrl | quote }}
+- name: GATEWAY_OIDC_CLIENT_ID
+  value: {{ required "auth.people.clientId is required with auth.people.issuer" .clientId | quote }}
+- name: GATEWAY_OIDC_AUDIENCE
+  value: {{ .audience | quote }}
+- name: GATEWAY_OIDC_SCOPE
+  value: {{ .scope | quote }}
+{{- if .resource }}
+- name: GATEWAY_OIDC_RESOURCE
+  value: {{ .resource | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
 - name: GATEWAY_RATE_LIMIT_WINDOW_SECONDS
   value: {{ .Values.rateLimit.windowSeconds | quote }}
 {{- if .Values.rateLimit.roles }}
