@@ -7,6 +7,7 @@ import { DomainError, InvalidRequestError } from '../platform/errors/domain-erro
 import type { RequestContext } from '../platform/http/request-context.js';
 import { PolicyDeniedError, type Decision, type PolicyInput } from '../policy/decision.js';
 import type { PolicySnapshot } from '../policy/policy-snapshot.js';
+import type { StoreCallLimits } from '../regions/region-router.js';
 import { RegionTopology } from '../regions/region-topology.js';
 import { AccessGate, type AccessStores, type CaseLookup, type DecisionLog } from './access-gate.js';
 import type { Access } from './access.js';
@@ -45,6 +46,9 @@ class FakeWorld {
 
   policy = { snapshot: () => this.bundle as unknown as PolicySnapshot };
 
+  /** What each store call was given: the access's start and the request's deadline. */
+  limits: (StoreCallLimits | undefined)[] = [];
+
   stores: AccessStores = {
     topology: new RegionTopology([
       {
@@ -58,7 +62,12 @@ class FakeWorld {
         placementWeight: 1,
       },
     ]),
-    transaction: async <T>(_region: string, work: (manager: EntityManager) => Promise<T>) => {
+    transaction: async <T>(
+      _region: string,
+      work: (manager: EntityManager) => Promise<T>,
+      limits?: StoreCallLimits,
+    ) => {
+      this.limits.push(limits);
       const tx: FakeTransaction = { statements: [], committed: false, appended: [] };
       this.transactions.push(tx);
       const manager = {
@@ -72,7 +81,12 @@ class FakeWorld {
       tx.committed = true;
       return value;
     },
-    read: async <T>(_region: string, work: (manager: EntityManager) => Promise<T>) => {
+    read: async <T>(
+      _region: string,
+      work: (manager: EntityManager) => Promise<T>,
+      limits?: StoreCallLimits,
+    ) => {
+      this.limits.push(limits);
       this.reads++;
       return work({ query: () => Promise.resolve([]) } as unknown as EntityManager);
     },
@@ -170,6 +184,28 @@ describe('access gate', () => {
     assert.deepEqual(ctx.decisions.ids, ['d1'], 'the decision id is reported for X-Decision-Id');
     assert.equal(first(world.inputs).resource.jurisdiction, 'US');
     assert.equal(first(world.inputs).purpose, 'service-delivery');
+  });
+
+  it('gives its store call the store budget from the access’s start (shared with prepare) within the request deadline', async () => {
+    const world = new FakeWorld();
+    const ctx = { ...context(), deadline: performance.now() + 1234 };
+    const before = performance.now();
+    await world.gate().run(
+      ctx,
+      read(() => Promise.resolve('done'), {
+        prepare: () =>
+          new Promise<undefined>((resolve) =>
+            setTimeout(() => {
+              resolve(undefined);
+            }, 30),
+          ),
+      }),
+    );
+    const [limits] = world.limits;
+    assert.ok(limits?.startedAt !== undefined && limits.startedAt >= before);
+    // Taken before prepare ran: the transaction gets what prepare left of the store budget.
+    assert.ok(performance.now() - limits.startedAt >= 30);
+    assert.equal(limits.deadline, ctx.deadline);
   });
 
   it('logs a deny on its own and answers 403 without running any work', async () => {

@@ -18,7 +18,7 @@ import {
   type PolicyInput,
 } from '../policy/decision.js';
 import { PolicyService } from '../policy/policy.service.js';
-import { RegionRouter } from '../regions/region-router.js';
+import { RegionRouter, type StoreCallLimits } from '../regions/region-router.js';
 import type { Access, AccessDescription, AccessOutcome, AccessScope } from './access.js';
 
 export class PurposeRequiredError extends InvalidRequestError {
@@ -77,6 +77,8 @@ export class AccessGate {
     ctx: RequestContext,
     access: Access<T, P>,
   ): Promise<AccessOutcome<T>> {
+    // The access's store budget runs from here (its store calls share it), within the request's.
+    const limits: StoreCallLimits = { startedAt: performance.now(), deadline: ctx.deadline };
     const purpose = this.purposeOf(ctx, access);
     const resolved = await this.resolveCase(ctx, access);
     const decisions = this.decide(ctx, access, purpose, resolved);
@@ -113,8 +115,8 @@ export class AccessGate {
     const work = (manager: EntityManager) => access.work(manager, scope, prepared);
     const value =
       access.mode === 'read'
-        ? await this.readThenLog(access.region, decisions, work, access.disclosed, ctx.deadline)
-        : await this.carryOut(access.region, decisions, work, access.disclosed, ctx.deadline);
+        ? await this.readThenLog(access.region, decisions, work, access.disclosed, limits)
+        : await this.carryOut(access.region, decisions, work, access.disclosed, limits);
     return { allowed: true, value, decision };
   }
 
@@ -173,7 +175,7 @@ export class AccessGate {
     decisions: readonly Decision[],
     work: (manager: EntityManager) => Promise<T>,
     disclosed: ((value: T) => readonly string[]) | undefined,
-    deadline: number,
+    limits: StoreCallLimits,
   ): Promise<T> {
     let attempt: Attempt<T>;
     try {
@@ -193,7 +195,7 @@ export class AccessGate {
           await this.log.appendWithin(manager, region, decisions, named);
           return result;
         },
-        deadline,
+        limits,
       );
     } catch (error) {
       await this.logAlone(region, decisions, error);
@@ -213,11 +215,11 @@ export class AccessGate {
     decisions: readonly Decision[],
     work: (manager: EntityManager) => Promise<T>,
     disclosed: ((value: T) => readonly string[]) | undefined,
-    deadline: number,
+    limits: StoreCallLimits,
   ): Promise<T> {
     let attempt: Attempt<T>;
     try {
-      attempt = { ok: true, value: await this.router.read(region, work, deadline) };
+      attempt = { ok: true, value: await this.router.read(region, work, limits) };
     } catch (error) {
       if (!(error instanceof DomainError) || storeIsDown(error)) {
         await this.logAlone(region, decisions, error);

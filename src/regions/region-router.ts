@@ -77,6 +77,16 @@ export interface RegionProbe {
   readonly latencyMs: number;
 }
 
+/**
+ * How long a store call may take (on the `performance.now()` clock): the store budget from
+ * `startedAt` (an access's store calls share it; default: from now), and never past
+ * `deadline` (the request's).
+ */
+export interface StoreCallLimits {
+  readonly startedAt?: number;
+  readonly deadline?: number;
+}
+
 export interface StoreGuards {
   readonly breakers: GatewayConfig['breakers'];
   /** Most one store call (a transaction or a read, pool wait included) may take. */
@@ -184,7 +194,7 @@ export class RegionRouter {
   async transaction<T>(
     regionId: string,
     work: (manager: EntityManager) => Promise<T>,
-    deadline = Number.POSITIVE_INFINITY,
+    limits: StoreCallLimits = {},
   ): Promise<T> {
     const route = this.localRoute(regionId);
     const progress = { committing: false, abandoned: false };
@@ -197,7 +207,7 @@ export class RegionRouter {
         return result;
       });
     try {
-      return await this.guarded(route, attempt, deadline);
+      return await this.guarded(route, attempt, limits);
     } catch (error) {
       if (error instanceof DeadlineExceededError) progress.abandoned = true;
       const failure = this.storeFailure(route.region.id, error);
@@ -211,27 +221,32 @@ export class RegionRouter {
   async read<T>(
     regionId: string,
     work: (manager: EntityManager) => Promise<T>,
-    deadline = Number.POSITIVE_INFINITY,
+    limits: StoreCallLimits = {},
   ): Promise<T> {
     const route = this.localRoute(regionId);
     try {
-      return await this.guarded(route, () => work(route.dataSource.manager), deadline);
+      return await this.guarded(route, () => work(route.dataSource.manager), limits);
     } catch (error) {
       throw this.storeFailure(route.region.id, error);
     }
   }
 
   /**
-   * Through the region's breaker, within the store budget or what is left of the request's
-   * (`deadline`, on the `performance.now()` clock), whichever ends first. A request whose
-   * budget is already spent (on KMS, say) does not reach the store: 503 `request_timeout`.
+   * Through the region's breaker, within what is left of the store budget (from
+   * `limits.startedAt`: the access gate's earlier store and KMS calls have used the rest) or of
+   * the request's budget (`limits.deadline`), whichever ends first. A call with nothing left
+   * does not reach the store: 503 `request_timeout`.
    */
   private guarded<T>(
     route: LocalRegionRoute,
     call: () => Promise<T>,
-    deadline: number,
+    limits: StoreCallLimits,
   ): Promise<T> {
-    const left = Math.min(this.budgetMs, deadline - performance.now());
+    const now = performance.now();
+    const left = Math.min(
+      this.budgetMs - (now - (limits.startedAt ?? now)),
+      (limits.deadline ?? Number.POSITIVE_INFINITY) - now,
+    );
     if (left <= 0) return Promise.reject(new RequestTimeoutError());
     return route.bulkhead.run(() =>
       route.breaker.run(
