@@ -1,3 +1,5 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiQuery } from '@nestjs/swagger';
 import type { DecisionFilter } from '../audit-log/audit-log.reader.js';
 import { InvalidRequestError } from '../platform/errors/domain-error.js';
 import { flag, required, time } from '../platform/http/query-params.js';
@@ -11,6 +13,25 @@ export function decisionId(value: string | undefined): string {
 }
 
 /** The search filters of `GET /v1/audit/decisions` (and the console). */
+/** Documents the query parameters {@link decisionFilter} reads (search and export alike). */
+export function ApiDecisionFilter(): MethodDecorator {
+  return applyDecorators(
+    ApiQuery({ name: 'to', required: false }),
+    ApiQuery({ name: 'service', required: false }),
+    ApiQuery({
+      name: 'subject',
+      required: false,
+      description: 'named by, or disclosed to, the access',
+    }),
+    ApiQuery({ name: 'action', required: false }),
+    ApiQuery({ name: 'purpose', required: false }),
+    ApiQuery({ name: 'allowed', required: false }),
+    ApiQuery({ name: 'breakGlass', required: false }),
+    ApiQuery({ name: 'bundleRevision', required: false }),
+    ApiQuery({ name: 'callerJurisdiction', required: false }),
+  );
+}
+
 export function decisionFilter(query: Record<string, string | undefined>): DecisionFilter {
   const from = time('from', query['from']);
   const to = time('to', query['to']);

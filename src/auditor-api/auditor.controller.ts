@@ -27,7 +27,7 @@ import type { RequestContext } from '../platform/http/request-context.js';
 import { describeError } from '../platform/logging/describe-error.js';
 import { InvalidRequestError } from '../platform/errors/domain-error.js';
 import { required, time, wholeNumber } from '../platform/http/query-params.js';
-import { decisionFilter, decisionId } from './audit-query.js';
+import { ApiDecisionFilter, decisionFilter, decisionId } from './audit-query.js';
 import { AuditorService, ReceiptPendingError } from './auditor.service.js';
 import { CosignatureRequest, VerifyRequest } from './dto/audit.requests.js';
 
@@ -42,19 +42,7 @@ export class AuditorController {
   @Get('decisions')
   @ApiQuery({ name: 'region', required: true })
   @ApiQuery({ name: 'from', required: false })
-  @ApiQuery({ name: 'to', required: false })
-  @ApiQuery({ name: 'service', required: false })
-  @ApiQuery({
-    name: 'subject',
-    required: false,
-    description: 'named by, or disclosed to, the access',
-  })
-  @ApiQuery({ name: 'action', required: false })
-  @ApiQuery({ name: 'purpose', required: false })
-  @ApiQuery({ name: 'allowed', required: false })
-  @ApiQuery({ name: 'breakGlass', required: false })
-  @ApiQuery({ name: 'bundleRevision', required: false })
-  @ApiQuery({ name: 'callerJurisdiction', required: false })
+  @ApiDecisionFilter()
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'order', required: false, enum: ['oldest', 'newest'] })
@@ -90,15 +78,7 @@ export class AuditorController {
   @ApiQuery({ name: 'region', required: true })
   @ApiQuery({ name: 'since', required: false, description: 'Same as from (kept for scripts).' })
   @ApiQuery({ name: 'from', required: false })
-  @ApiQuery({ name: 'to', required: false })
-  @ApiQuery({ name: 'service', required: false })
-  @ApiQuery({ name: 'subject', required: false })
-  @ApiQuery({ name: 'action', required: false })
-  @ApiQuery({ name: 'purpose', required: false })
-  @ApiQuery({ name: 'allowed', required: false })
-  @ApiQuery({ name: 'breakGlass', required: false })
-  @ApiQuery({ name: 'bundleRevision', required: false })
-  @ApiQuery({ name: 'callerJurisdiction', required: false })
+  @ApiDecisionFilter()
   @ApiProduces('application/x-ndjson')
   @ApiOkResponse({
     description: 'application/x-ndjson: one decision-log entry per line, filtered as the search.',
